@@ -1,0 +1,129 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictConcurrency: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "gatehouse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatehouse", targets: ["gatehouse"]),
+        .executable(name: "gatehouse-sim", targets: ["gatehouse-sim"]),
+        .executable(name: "gatehouse-bench", targets: ["gatehouse-bench"]),
+        .library(name: "DFP", targets: ["DFP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The wire protocol: frames, CRC, TLV fields, typed messages and the NIO codec.
+        .target(
+            name: "DFP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictConcurrency
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Registry, profiles, sessions, settings and the event stream; knows no sockets and no sinks.
+        .target(
+            name: "GatehouseCore",
+            dependencies: [
+                "DFP",
+                "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        // The TCP listener and the per-connection pipeline devices talk to.
+        .target(
+            name: "DeviceServer",
+            dependencies: [
+                "DFP",
+                "GatehouseCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        // Simulated devices over real TCP: the demo, the end-to-end checks and the load generator.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "DFP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        .executableTarget(
+            name: "gatehouse",
+            dependencies: [
+                "DFP",
+                "GatehouseCore",
+                "DeviceServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        .executableTarget(
+            name: "gatehouse-sim",
+            dependencies: [
+                "Simulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        .executableTarget(
+            name: "gatehouse-bench",
+            dependencies: [
+                "DFP",
+                "GatehouseCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+        .testTarget(
+            name: "DFPTests",
+            dependencies: ["DFP", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictConcurrency
+        ),
+        .testTarget(
+            name: "GatehouseCoreTests",
+            dependencies: ["GatehouseCore", "DFP"],
+            swiftSettings: strictConcurrency
+        ),
+        .testTarget(
+            name: "DeviceServerTests",
+            dependencies: [
+                "DeviceServer", "GatehouseCore", "DFP", "Simulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
+    ]
+)

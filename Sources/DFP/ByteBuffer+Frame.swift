@@ -1,0 +1,49 @@
+public import NIOCore
+
+extension ByteBuffer {
+    /// Writes one frame whose payload `writePayload` appends, then fills in the length and the CRC.
+    ///
+    /// Writing in place (rather than building the payload in a buffer of its own) keeps encoding at
+    /// one buffer and no copy, which matters for the ACK the gateway sends for every telemetry frame.
+    @inlinable
+    @discardableResult
+    public mutating func writeFrame(
+        type: MessageType,
+        flags: FrameFlags = [],
+        seq: UInt16,
+        payload writePayload: (inout ByteBuffer) -> Void = { _ in }
+    ) -> Int {
+        let start = self.writerIndex
+        self.writeMultipleIntegers(Frame.magic, Frame.version, type.rawValue, flags.rawValue, seq, UInt16(0))
+        writePayload(&self)
+        let payloadLength = self.writerIndex - start - Frame.headerSize
+        precondition(payloadLength <= Int(UInt16.max), "DFP/1 payloads are at most 65535 bytes")
+        self.setInteger(UInt16(payloadLength), at: start + 7)
+        let crc = self.withUnsafeReadableBytes { bytes in
+            let frameStart = start - self.readerIndex
+            return CRC16.checksum(
+                UnsafeRawBufferPointer(rebasing: bytes[frameStart..<(frameStart + Frame.headerSize + payloadLength)]))
+        }
+        self.writeInteger(crc)
+        return self.writerIndex - start
+    }
+
+    /// Writes a frame carrying `message`.
+    @inlinable
+    @discardableResult
+    public mutating func writeFrame(_ message: Message, flags: FrameFlags = [], seq: UInt16) -> Int {
+        self.writeFrame(type: message.type, flags: flags, seq: seq) { buffer in
+            message.writePayload(to: &buffer)
+        }
+    }
+
+    /// Writes a frame that already has a payload, as when relaying or re-encoding a decoded frame.
+    @inlinable
+    @discardableResult
+    public mutating func writeFrame(_ frame: Frame) -> Int {
+        self.writeFrame(type: frame.type, flags: frame.flags, seq: frame.seq) { buffer in
+            var payload = frame.payload
+            buffer.writeBuffer(&payload)
+        }
+    }
+}
