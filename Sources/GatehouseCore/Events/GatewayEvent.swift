@@ -1,0 +1,16 @@
+/// Everything that happens to devices, in the one stream that sinks (dashboard, MQTT, ...) consume.
+public enum GatewayEvent: Sendable {
+    case status(StatusChange)
+    case telemetry(TelemetryReport)
+    case event(EventReport)
+    case commandResult(CommandResultReport)
+
+    public var deviceID: String {
+        switch self {
+        case .status(let change): change.deviceID
+        case .telemetry(let report): report.deviceID
+        case .event(let report): report.deviceID
+        case .commandResult(let report): report.deviceID
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import DFP
+public import Logging
+import NIOCore
+import Synchronization
+
+/// The core of a gateway node: who may connect, which sessions are live, and where events go.
+///
+/// The device server drives it: it asks `admit` whether a HELLO may open a session, then `open`s and
+/// `close`s sessions; the gateway keeps the session table and the event stream consistent, including
+/// takeovers, which never show the device offline.
+public final class Gateway: Sendable {
+    public let settings: GatewaySettings
+    public let registry: DeviceRegistry
+    public let profiles: ProfileCatalog
+    public let sessions: SessionTable
+    public let events: EventHub
+    public let clock: WallClock
+    public let logger: Logger
+    /// For lines a misbehaving peer can cause, so a flood of them cannot flood the log.
+    public let peerLogger: RateLimitedLogger
+    private let unknownProfilesWarned = Mutex<Set<String>>([])
+
+    public init(
+        settings: GatewaySettings,
+        registry: DeviceRegistry,
+        profiles: ProfileCatalog,
+        sinks: [any EventSink] = [],
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.registry = registry
+        self.profiles = profiles
+        self.sessions = SessionTable()
+        self.events = EventHub(sinks: sinks)
+        self.clock = WallClock()
+        self.logger = logger
+        self.peerLogger = RateLimitedLogger(logger: logger)
+    }
+
+    /// Decides whether `hello` may open a session. Returns nil when authentication fails (ERROR 6).
+    ///
+    /// Blocks on the registry's SQLite database: call it off the event loops.
+    public func admit(_ hello: Hello) throws -> Admission? {
+        if let record = try self.registry.authenticate(id: hello.deviceID, token: hello.token) {
+            return Admission(profile: self.resolveProfile(registered: record.profile, announced: hello.profile), registered: true)
+        }
+        if self.settings.allowUnknownDevices, try self.registry.device(id: hello.deviceID) == nil {
+            return Admission(profile: self.resolveProfile(registered: nil, announced: hello.profile), registered: false)
+        }
+        return nil
+    }
+
+    /// The profile given at registration wins over the one the firmware announces; a name with no
+    /// profile file means tag numbers are used, with one warning per name.
+    private func resolveProfile(registered: String?, announced: String) -> DeviceProfile? {
+        let name = registered.flatMap { $0.isEmpty ? nil : $0 } ?? (announced.isEmpty ? nil : announced)
+        guard let name else { return nil }
+        if let profile = self.profiles.profile(named: name) {
+            return profile
+        }
+        let firstTime = self.unknownProfilesWarned.withLock { $0.insert(name).inserted }
+        if firstTime {
+            self.logger.warning(
+                "unknown device profile: telemetry is keyed by tag numbers",
+                metadata: ["profile": "\(name)", "devices_dir": "\(self.settings.devicesDirectory)"]
+            )
+        }
+        return nil
+    }
+
+    /// Makes `session` the device's live session and reports it online. A session it replaces is
+    /// terminated with ERROR 7 and the device stays online (reason `takeover`).
+    public func open(_ session: DeviceSession) {
+        let replaced = self.sessions.register(session)
+        if let replaced {
+            replaced.connection.terminate(with: .sessionReplaced, reason: .takeover)
+            self.logger.info(
+                "session taken over",
+                metadata: [
+                    "device": "\(session.deviceID)", "session": "\(session.sessionID)",
+                    "replaced_session": "\(replaced.sessionID)", "remote": "\(session.remoteAddress)",
+                ]
+            )
+        } else {
+            self.logger.info(
+                "device online",
+                metadata: ["device": "\(session.deviceID)", "session": "\(session.sessionID)", "remote": "\(session.remoteAddress)"]
+            )
+        }
+        let change = StatusChange(
+            session: session,
+            online: true,
+            reason: replaced == nil ? .hello : .takeover,
+            timestampMs: session.connectedAtMs
+        )
+        _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+    }
+
+    /// Ends `session` and reports the device offline with `reason`, unless a newer session has
+    /// replaced it (then the device is still online and nothing is reported).
+    public func close(_ session: DeviceSession, reason: StatusReason) {
+        guard self.sessions.remove(session) else { return }
+        self.logger.info(
+            "device offline",
+            metadata: ["device": "\(session.deviceID)", "session": "\(session.sessionID)", "reason": "\(reason.rawValue)"]
+        )
+        let change = StatusChange(session: session, online: false, reason: reason, timestampMs: self.clock.nowMilliseconds())
+        _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+    }
+}

@@ -1,0 +1,28 @@
+public import NIOCore
+import Foundation
+
+/// Converts the monotonic clock NIO schedules with into Unix epoch milliseconds.
+///
+/// Frames are timestamped with `NIODeadline.now()` (one cheap monotonic read); turning that into wall
+/// time is deferred to whoever displays it, by one fixed offset taken when the gateway starts.
+public struct WallClock: Sendable {
+    private let epochNanosAtUptimeZero: Int64
+
+    public init() {
+        let uptime = Int64(NIODeadline.now().uptimeNanoseconds)
+        let epoch = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        self.epochNanosAtUptimeZero = epoch - uptime
+    }
+
+    @inlinable
+    public func epochMilliseconds(at deadline: NIODeadline) -> Int64 {
+        (self.epochNanosAtUptimeZeroValue + Int64(deadline.uptimeNanoseconds)) / 1_000_000
+    }
+
+    @usableFromInline
+    var epochNanosAtUptimeZeroValue: Int64 { self.epochNanosAtUptimeZero }
+
+    public func nowMilliseconds() -> Int64 {
+        self.epochMilliseconds(at: .now())
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import DeviceServer
+import GatehouseCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway.",
+        discussion: """
+            Every setting can also come from a YAML file given with --config, under the flag's name \
+            (device_port: 7300). Flags win over the file. Durations are seconds (10) or carry a unit \
+            (500ms, 10s, 5m).
+            """
+    )
+
+    @Option(help: "A YAML file holding any of these settings under the flags' names.")
+    var config: String?
+
+    @Option(help: "The address to listen on (default 0.0.0.0).")
+    var host: String?
+
+    @Option(help: "The TCP port devices connect to (default 7300).")
+    var devicePort: Int?
+
+    @Option(help: "The HTTP port of the dashboard and API (default 8080).")
+    var httpPort: Int?
+
+    @Option(help: "Where the registry and other state live (default ./gatehouse-data).")
+    var dataDir: String?
+
+    @Option(help: "The folder of device profiles, NAME.yaml each (default ./devices).")
+    var devicesDir: String?
+
+    @Option(help: "Heartbeat granted when a device asks for 0 (default 30s).")
+    var heartbeat: String?
+
+    @Option(help: "The shortest heartbeat granted (default 1s).")
+    var heartbeatMin: String?
+
+    @Option(help: "The longest heartbeat granted (default 3600s).")
+    var heartbeatMax: String?
+
+    @Option(help: "The largest frame payload accepted, in bytes (default 4096, at most 65535).")
+    var maxPayload: Int?
+
+    @Option(help: "How long a new connection has to send HELLO (default 10s).")
+    var helloTimeout: String?
+
+    @Option(help: "How long a started frame may take to arrive completely (default 10s).")
+    var frameTimeout: String?
+
+    @Option(help: "Unsent bytes past which a device that stopped reading is disconnected (default 256KiB).")
+    var maxSendBuffer: String?
+
+    @Flag(help: "Development only: admit any well-formed device ID that is not registered.")
+    var allowUnknownDevices = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let settings = try self.settings()
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+            return handler
+        }
+
+        let profiles: ProfileCatalog
+        do {
+            profiles = try ProfileCatalog(directory: settings.devicesDirectory)
+        } catch {
+            throw ValidationError("device profiles: \(error)")
+        }
+        let registry = try DeviceRegistry(dataDirectory: settings.dataDirectory)
+        if settings.allowUnknownDevices {
+            logger.warning(
+                "!!! --allow-unknown-devices is on: ANY device ID is admitted without a registered token. Development only. !!!"
+            )
+        }
+        let registeredCount = try registry.list().count
+        logger.info(
+            "starting gatehouse",
+            metadata: [
+                "data_dir": "\(settings.dataDirectory)", "profiles": "\(profiles.names.joined(separator: ","))",
+                "registered_devices": "\(registeredCount)",
+            ]
+        )
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let gateway = Gateway(settings: settings, registry: registry, profiles: profiles, logger: logger)
+        let deviceServer = DeviceServer(gateway: gateway, group: group, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: deviceServer)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
+        try await group.shutdownGracefully()
+    }
+
+    /// Defaults, then the config file, then the flags.
+    private func settings() throws -> GatewaySettings {
+        var settings = GatewaySettings()
+        if let config {
+            try settings.apply(configFile: config)
+        }
+        let flags: [(String, String?)] = [
+            ("host", self.host), ("device_port", self.devicePort.map(String.init)),
+            ("http_port", self.httpPort.map(String.init)), ("data_dir", self.dataDir),
+            ("devices_dir", self.devicesDir), ("heartbeat", self.heartbeat), ("heartbeat_min", self.heartbeatMin),
+            ("heartbeat_max", self.heartbeatMax), ("max_payload", self.maxPayload.map(String.init)),
+            ("hello_timeout", self.helloTimeout), ("frame_timeout", self.frameTimeout),
+            ("max_send_buffer", self.maxSendBuffer), ("log_level", self.logLevel),
+            ("allow_unknown_devices", self.allowUnknownDevices ? "true" : nil),
+        ]
+        for case (let key, let value?) in flags {
+            do throws(SettingsError) {
+                try settings.apply(key: key, value: value)
+            } catch {
+                throw ValidationError("--\(key.replacingOccurrences(of: "_", with: "-")): \(error)")
+            }
+        }
+        try settings.validate()
+        return settings
+    }
+}

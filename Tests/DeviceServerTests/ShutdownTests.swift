@@ -1,0 +1,30 @@
+import DFP
+import GatehouseCore
+import Simulator
+import Testing
+
+@Suite("Graceful shutdown")
+struct ShutdownTests {
+    @Test func shutdownSendsError10AndReportsEveryDeviceOffline() async throws {
+        let gateway = try await TestGateway.start()
+        var devices: [DeviceConnection] = []
+        for index in 0..<5 {
+            let token = try gateway.register("dev-\(index)")
+            devices.append(try await gateway.login("dev-\(index)", token: token).0)
+        }
+        let unauthenticated = try await gateway.connect()
+
+        try await gateway.stop()
+
+        for device in devices + [unauthenticated] {
+            #expect(try await device.expectError() == .shuttingDown)
+            #expect(try await device.isClosed())
+        }
+        for index in 0..<5 {
+            #expect(gateway.sink.statuses(of: "dev-\(index)").map(\.reason) == [.hello, .shutdown])
+        }
+        #expect(gateway.gateway.sessions.count == 0)
+        // No longer accepting.
+        await #expect(throws: (any Error).self) { _ = try await gateway.connect() }
+    }
+}
