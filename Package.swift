@@ -111,7 +111,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DFPTests",
-            dependencies: ["DFP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DFP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictConcurrency
         ),

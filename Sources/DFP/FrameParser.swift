@@ -7,7 +7,7 @@ public import NIOCore
 /// the CRC (2) is judged once the whole frame is there.
 public struct FrameParser: Sendable {
     /// Frames announcing a longer payload are refused with ERROR 4 from their header alone.
-    public var maxPayload: Int
+    public let maxPayload: Int
 
     public init(maxPayload: Int = Frame.defaultMaxPayload) {
         precondition((0...Int(UInt16.max)).contains(maxPayload), "DFP/1 payloads are at most 65535 bytes")
