@@ -133,5 +133,11 @@ let package = Package(
             ],
             swiftSettings: strictConcurrency
         ),
+        // Runs the built `gatehouse` executable as a user would: registry commands, config, signals.
+        .testTarget(
+            name: "GatehouseCLITests",
+            dependencies: ["DFP", "Simulator"],
+            swiftSettings: strictConcurrency
+        ),
     ]
 )

@@ -40,6 +40,8 @@ extension ByteBuffer {
     @inlinable
     public mutating func readFields() throws(ProtocolError) -> [Field] {
         var fields: [Field] = []
+        // The smallest field is 3 bytes: one allocation up front instead of regrowing per field.
+        fields.reserveCapacity(self.readableBytes / 3)
         while self.readableBytes > 0 {
             fields.append(try self.readField())
         }

@@ -1,0 +1,46 @@
+/// The registry's tables, versioned with SQLite's `user_version` so an older database file is upgraded in place.
+enum RegistrySchema {
+    /// Migration `n` takes a database from `user_version` n to n + 1. Only ever append: existing databases have
+    /// already run the earlier ones.
+    static let migrations = [
+        """
+        CREATE TABLE devices (
+            id TEXT NOT NULL PRIMARY KEY,
+            profile TEXT,
+            token_salt BLOB NOT NULL,
+            token_hash BLOB NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            token_rotated_at_ms INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID
+        """
+    ]
+
+    /// Brings `database` to the latest version. Several processes may open a new directory at once, so the version
+    /// is read again inside an immediate (write-locked) transaction before anything is created.
+    static func migrate(_ database: borrowing SQLiteDatabase) throws(RegistryError) {
+        guard try userVersion(of: database) != migrations.count else { return }
+        try database.execute("BEGIN IMMEDIATE", operation: "starting the schema migration")
+        do throws(RegistryError) {
+            let version = try userVersion(of: database)
+            guard (0...Int64(migrations.count)).contains(version) else {
+                throw .unsupportedSchemaVersion(found: version, supported: migrations.count)
+            }
+            for (index, migration) in migrations.enumerated().dropFirst(Int(version)) {
+                try database.execute(migration, operation: "migrating the schema to version \(index + 1)")
+                // PRAGMA takes no bound parameters; the number comes from this code, never from outside.
+                try database.execute("PRAGMA user_version = \(index + 1)", operation: "recording schema version")
+            }
+            try database.execute("COMMIT", operation: "committing the schema migration")
+        } catch {
+            _ = try? database.execute("ROLLBACK", operation: "rolling back the schema migration")
+            throw error
+        }
+    }
+
+    private static func userVersion(of database: borrowing SQLiteDatabase) throws(RegistryError) -> Int64 {
+        let versions = try database.query("PRAGMA user_version", operation: "reading the schema version") { row in
+            row.integer(at: 0)
+        }
+        return versions.first ?? 0
+    }
+}

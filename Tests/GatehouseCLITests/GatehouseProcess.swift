@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// The built `gatehouse` executable, run as a child process with its output captured.
+final class GatehouseProcess: Sendable {
+    /// Beside the test bundle: `swift build --build-tests` builds the executables into the same folder.
+    static let executable: URL = {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundleDirectory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("gatehouse")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        fatalError("gatehouse executable not found next to the tests (looked in \(candidates.map(\.path)))")
+    }()
+
+    private let process: Process
+    private final class Output: Sendable {
+        let captured = Mutex((stdout: Data(), stderr: Data()))
+    }
+
+    private let output = Output()
+
+    init(_ arguments: [String], workingDirectory: URL? = nil) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.captured.withLock { $0.stdout.append(data) }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.captured.withLock { $0.stderr.append(data) }
+        }
+        try process.run()
+    }
+
+    var stdout: String { self.output.captured.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
+    var stderr: String { self.output.captured.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
+    var isRunning: Bool { self.process.isRunning }
+    var processIdentifier: Int32 { self.process.processIdentifier }
+
+    /// Waits for the process to exit, at most `timeout`; returns its exit status, or nil if it still runs.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Let the pipes' last bytes arrive.
+        try await Task.sleep(for: .milliseconds(50))
+        return self.process.terminationStatus
+    }
+
+    /// Waits until the standard error contains `text`, at most `timeout`.
+    func waitForStderr(containing text: String, timeout: Duration = .seconds(30)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if self.stderr.contains(text) { return true }
+            guard self.process.isRunning else { return self.stderr.contains(text) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    func signal(_ signal: Int32) {
+        kill(self.process.processIdentifier, signal)
+    }
+
+    /// Runs a command to completion and returns (status, stdout, stderr).
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = try GatehouseProcess(arguments)
+        guard let status = try await process.waitForExit() else {
+            process.signal(SIGKILL)
+            throw CLIFailure("gatehouse \(arguments.joined(separator: " ")) did not exit")
+        }
+        return (status, process.stdout, process.stderr)
+    }
+
+    deinit {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGKILL)
+        }
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh folder under the system's temporary directory.
+func makeTemporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The repository's `devices/` folder with the shipped profiles.
+let shippedDevicesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("devices").path
