@@ -32,8 +32,31 @@ extension ByteBuffer {
     @inlinable
     @discardableResult
     public mutating func writeFrame(_ message: Message, flags: FrameFlags = [], seq: UInt16) -> Int {
-        self.writeFrame(type: message.type, flags: flags, seq: seq) { buffer in
-            message.writePayload(to: &buffer)
+        switch message {
+        case .ack, .ping, .pong, .bye:
+            return self.writeEmptyFrame(type: message.type, flags: flags, seq: seq)
+        default:
+            return self.writeFrame(type: message.type, flags: flags, seq: seq) { buffer in
+                message.writePayload(to: &buffer)
+            }
+        }
+    }
+
+    /// Writes a frame without payload. The gateway sends one (an ACK) for every frame that asks, so
+    /// the 11 bytes are assembled on the stack and copied into the buffer once.
+    @inlinable
+    @discardableResult
+    public mutating func writeEmptyFrame(type: MessageType, flags: FrameFlags = [], seq: UInt16) -> Int {
+        withUnsafeTemporaryAllocation(byteCount: Frame.overhead, alignment: 1) { frame in
+            frame.storeBytes(of: Frame.magic.bigEndian, toByteOffset: 0, as: UInt16.self)
+            frame[2] = Frame.version
+            frame[3] = type.rawValue
+            frame[4] = flags.rawValue
+            frame.storeBytes(of: seq.bigEndian, toByteOffset: 5, as: UInt16.self)
+            frame.storeBytes(of: UInt16(0), toByteOffset: 7, as: UInt16.self)
+            let crc = CRC16.checksum(UnsafeRawBufferPointer(rebasing: frame[..<Frame.headerSize]))
+            frame.storeBytes(of: crc.bigEndian, toByteOffset: Frame.headerSize, as: UInt16.self)
+            return self.writeBytes(UnsafeRawBufferPointer(frame))
         }
     }
 
