@@ -9,9 +9,10 @@ let strictConcurrency: [SwiftSetting] = [
 /// The codec runs for every byte devices send. NIO's `ByteBuffer` code inlined into it would otherwise
 /// pay for a dynamic exclusivity check on each access in release builds (a fifth of decode time,
 /// measured with perf); debug builds, which the tests use, keep the checks.
-let hotPath: [SwiftSetting] = strictConcurrency + [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
+let hotPath: [SwiftSetting] =
+    strictConcurrency + [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
 
 let package = Package(
     name: "gatehouse",

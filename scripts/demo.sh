@@ -28,7 +28,7 @@ thermo=$(token_for thermo-0001 thermostat)
 meter=$(token_for meter-0001 power-meter)
 tracker=$(token_for tracker-0001 gps-tracker)
 
-"$bin/gatehouse" serve --data-dir "$data" --device-port "$port" --host 127.0.0.1 &
+"$bin/gatehouse" serve --data-dir "$data" --device-port "$port" --host 127.0.0.1 --log-level "${DEMO_LOG_LEVEL:-debug}" &
 pids+=($!)
 for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break

@@ -8,7 +8,8 @@ public enum CRC16 {
 
     /// The CRC of `bytes`, continuing from `crc` so a frame can be checked in pieces.
     @inlinable
-    public static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes, continuing crc: UInt16 = initialValue) -> UInt16 {
+    public static func checksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes, continuing crc: UInt16 = initialValue) -> UInt16
+    {
         var crc = crc
         for byte in bytes {
             crc = (crc << 8) ^ tables[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ byte)]

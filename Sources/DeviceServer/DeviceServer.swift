@@ -97,7 +97,9 @@ public final class DeviceServer: Service {
             )
             // Small first reads: most devices send a few dozen bytes at a time, and the receive
             // buffer NIO keeps per connection is what an idle device costs.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65536)
+            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(

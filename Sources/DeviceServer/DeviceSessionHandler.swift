@@ -73,9 +73,11 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         case let protocolError as ProtocolError:
             self.fail(context: context, protocolError.code, protocolError.detail, reason: .error)
         case is FrameReassembler.FrameTimeout:
-            self.fail(context: context, .heartbeatTimeout, "frame not completed within the frame timeout", reason: .timeout)
+            self.fail(
+                context: context, .heartbeatTimeout, "frame not completed within the frame timeout", reason: .timeout)
         default:
-            self.gateway.peerLogger.log(level: .debug, "connection error", metadata: self.metadata(["error": "\(error)"]))
+            self.gateway.peerLogger.log(
+                level: .debug, "connection error", metadata: self.metadata(["error": "\(error)"]))
             self.endSession(reason: .error)
             self.state = .closing
             context.close(promise: nil)
@@ -134,7 +136,9 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         }
         let hello: Hello
         do {
-            guard case .hello(let decoded) = try Message(frame: frame) else { preconditionFailure("type checked above") }
+            guard case .hello(let decoded) = try Message(frame: frame) else {
+                preconditionFailure("type checked above")
+            }
             hello = decoded
         } catch {
             self.fail(context: context, error.code, error.detail, reason: .error)

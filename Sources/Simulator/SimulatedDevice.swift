@@ -12,7 +12,8 @@ public struct SimulatedDevice: Sendable {
     public var fields: [FieldGenerator]
     public var ackRequested: Bool
 
-    public init(host: String, port: Int, hello: Hello, interval: Duration, fields: [FieldGenerator], ackRequested: Bool) {
+    public init(host: String, port: Int, hello: Hello, interval: Duration, fields: [FieldGenerator], ackRequested: Bool)
+    {
         self.host = host
         self.port = port
         self.hello = hello
@@ -25,7 +26,8 @@ public struct SimulatedDevice: Sendable {
     public struct Ended: Error, CustomStringConvertible {
         public var report: ErrorReport?
         public var description: String {
-            self.report.map { "gateway sent ERROR \($0.code.rawValue): \($0.message)" } ?? "gateway closed the connection"
+            self.report.map { "gateway sent ERROR \($0.code.rawValue): \($0.message)" }
+                ?? "gateway closed the connection"
         }
     }
 
@@ -51,7 +53,8 @@ public struct SimulatedDevice: Sendable {
                 return true
             }
             group.addTask {
-                try await self.sendTelemetry(connection: connection, heartbeat: welcome.heartbeatSeconds, sequence: sequence)
+                try await self.sendTelemetry(
+                    connection: connection, heartbeat: welcome.heartbeatSeconds, sequence: sequence)
                 return true
             }
             if let typed {
@@ -62,7 +65,8 @@ public struct SimulatedDevice: Sendable {
                             continue
                         }
                         let telemetry = Telemetry(timestampMs: Self.nowMs(), fields: fields)
-                        try await connection.send(.telemetry(telemetry), seq: await sequence.next(), flags: .ackRequested)
+                        try await connection.send(
+                            .telemetry(telemetry), seq: await sequence.next(), flags: .ackRequested)
                     }
                     return false
                 }
@@ -75,7 +79,8 @@ public struct SimulatedDevice: Sendable {
         await connection.close()
     }
 
-    private func sendTelemetry(connection: DeviceConnection, heartbeat: UInt16, sequence: SequenceNumbers) async throws {
+    private func sendTelemetry(connection: DeviceConnection, heartbeat: UInt16, sequence: SequenceNumbers) async throws
+    {
         var fields = self.fields
         // Telemetry counts as liveness; if the interval is longer than the heartbeat, PING in between.
         let tick = min(self.interval, .seconds(Int64(max(heartbeat, 1))))
@@ -138,7 +143,9 @@ public struct SimulatedDevice: Sendable {
             let value: FieldValue?
             switch type {
             case .str: value = .string(text)
-            case .bool: value = ["true", "1"].contains(text) ? .bool(true) : ["false", "0"].contains(text) ? .bool(false) : nil
+            case .bool:
+                value =
+                    ["true", "1"].contains(text) ? .bool(true) : ["false", "0"].contains(text) ? .bool(false) : nil
             case .bytes: value = nil
             default: value = Double(text).flatMap { FieldValue($0, as: type) }
             }

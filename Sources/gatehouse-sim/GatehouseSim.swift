@@ -48,7 +48,8 @@ struct PlayDevice: AsyncParsableCommand {
         let device = SimulatedDevice(
             host: self.host,
             port: self.port,
-            hello: Hello(deviceID: self.id, token: self.token, profile: self.profile, firmware: self.firmware,
+            hello: Hello(
+                deviceID: self.id, token: self.token, profile: self.profile, firmware: self.firmware,
                 heartbeatSeconds: self.heartbeat),
             interval: .milliseconds(Int64(self.interval * 1000)),
             fields: generators,

@@ -93,7 +93,13 @@ struct Serve: AsyncParsableCommand {
         )
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let gateway = Gateway(settings: settings, registry: registry, profiles: profiles, logger: logger)
+        let gateway = Gateway(
+            settings: settings,
+            registry: registry,
+            profiles: profiles,
+            sinks: [EventLogSink(logger: logger)],
+            logger: logger
+        )
         let deviceServer = DeviceServer(gateway: gateway, group: group, logger: logger)
         let services = ServiceGroup(
             configuration: .init(

@@ -89,7 +89,9 @@ struct ErrorPathTests {
         let unknownType: [UInt8] = [0x44, 0x46, 0x01, 0x33, 0x00, 0x00, 0x01, 0x00, 0x00, 0xC3, 0x62]
         for send in [
             { (device: DeviceConnection) in try await device.send(.ping, seq: 1) },
-            { (device: DeviceConnection) in try await device.send(.telemetry(Telemetry(timestampMs: 0, fields: [])), seq: 1) },
+            { (device: DeviceConnection) in
+                try await device.send(.telemetry(Telemetry(timestampMs: 0, fields: [])), seq: 1)
+            },
             { (device: DeviceConnection) in try await device.sendRaw(unknownType) },
         ] {
             let device = try await gateway.connect()

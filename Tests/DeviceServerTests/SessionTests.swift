@@ -142,7 +142,8 @@ struct SessionTests {
         let token = try gateway.register("thermo-0002", profile: "thermostat")
         let (device, _) = try await gateway.login("thermo-0002", token: token)
         let fields = [Field(tag: 1, value: .i16(215)), Field(tag: 200, value: .u8(7))]
-        try await device.send(.telemetry(Telemetry(timestampMs: 1_767_225_600_123, fields: fields)), seq: 42, flags: .ackRequested)
+        try await device.send(
+            .telemetry(Telemetry(timestampMs: 1_767_225_600_123, fields: fields)), seq: 42, flags: .ackRequested)
         #expect(try await device.receive() == Packet(.ack, seq: 42))
         // Without ACK_REQ: no answer, but the report still reaches the sinks.
         try await device.send(.telemetry(Telemetry(timestampMs: 0, fields: fields)), seq: 43)

@@ -27,7 +27,8 @@ struct TestGateway {
         var settings = GatewaySettings()
         settings.host = "127.0.0.1"
         settings.devicePort = 0
-        settings.dataDirectory = FileManager.default.temporaryDirectory
+        settings.dataDirectory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("gatehouse-test-\(UUID().uuidString)").path
         settings.devicesDirectory = Self.devicesDirectory
         configure(&settings)
@@ -75,7 +76,8 @@ struct TestGateway {
         heartbeat: UInt16 = 0
     ) async throws -> (DeviceConnection, Welcome) {
         let device = try await self.connect()
-        try await device.send(.hello(Hello(deviceID: id, token: token, profile: profile, heartbeatSeconds: heartbeat)), seq: 1)
+        try await device.send(
+            .hello(Hello(deviceID: id, token: token, profile: profile, heartbeatSeconds: heartbeat)), seq: 1)
         guard case .welcome(let welcome)? = try await device.receive()?.message else {
             throw TestFailure("no WELCOME for \(id)")
         }

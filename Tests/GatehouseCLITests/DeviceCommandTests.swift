@@ -7,7 +7,9 @@ struct DeviceCommandTests {
         let data = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
 
-        let added = try await GatehouseProcess.run(["device", "add", "thermo-1", "--profile", "thermostat", "--data-dir", data.path])
+        let added = try await GatehouseProcess.run([
+            "device", "add", "thermo-1", "--profile", "thermostat", "--data-dir", data.path,
+        ])
         #expect(added.status == 0)
         let token = try #require(added.stdout.split(separator: "\n").last.map(String.init))
         #expect(token.count >= 32 && token.allSatisfy(\.isHexDigit))

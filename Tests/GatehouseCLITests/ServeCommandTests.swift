@@ -8,8 +8,10 @@ struct ServeCommandTests {
     /// Starts `serve` on an ephemeral loopback port and returns the process and the port.
     static func startServer(_ extraArguments: [String], data: URL) async throws -> (GatehouseProcess, Int) {
         let server = try GatehouseProcess(
-            ["serve", "--host", "127.0.0.1", "--device-port", "0", "--data-dir", data.path,
-                "--devices-dir", shippedDevicesDirectory] + extraArguments
+            [
+                "serve", "--host", "127.0.0.1", "--device-port", "0", "--data-dir", data.path,
+                "--devices-dir", shippedDevicesDirectory,
+            ] + extraArguments
         )
         guard try await server.waitForStderr(containing: "device server listening") else {
             throw CLIFailure("server did not start: \(server.stderr)")
@@ -53,12 +55,12 @@ struct ServeCommandTests {
         defer { try? FileManager.default.removeItem(at: data) }
         let config = data.appendingPathComponent("gatehouse.yaml")
         try """
-            heartbeat: 35s
-            heartbeat_max: 50
-            hello-timeout: 500ms
-            allow_unknown_devices: true
-            log_level: info
-            """.write(to: config, atomically: true, encoding: .utf8)
+        heartbeat: 35s
+        heartbeat_max: 50
+        hello-timeout: 500ms
+        allow_unknown_devices: true
+        log_level: info
+        """.write(to: config, atomically: true, encoding: .utf8)
         let (server, port) = try await Self.startServer(["--config", config.path, "--heartbeat-max", "40"], data: data)
         #expect(server.stderr.contains("allow-unknown-devices"))
 

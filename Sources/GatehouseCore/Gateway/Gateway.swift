@@ -42,7 +42,8 @@ public final class Gateway: Sendable {
     /// Blocks on the registry's SQLite database: call it off the event loops.
     public func admit(_ hello: Hello) throws -> Admission? {
         if let record = try self.registry.authenticate(id: hello.deviceID, token: hello.token) {
-            return Admission(profile: self.resolveProfile(registered: record.profile, announced: hello.profile), registered: true)
+            return Admission(
+                profile: self.resolveProfile(registered: record.profile, announced: hello.profile), registered: true)
         }
         if self.settings.allowUnknownDevices, try self.registry.device(id: hello.deviceID) == nil {
             return Admission(profile: self.resolveProfile(registered: nil, announced: hello.profile), registered: false)
@@ -84,7 +85,10 @@ public final class Gateway: Sendable {
         } else {
             self.logger.info(
                 "device online",
-                metadata: ["device": "\(session.deviceID)", "session": "\(session.sessionID)", "remote": "\(session.remoteAddress)"]
+                metadata: [
+                    "device": "\(session.deviceID)", "session": "\(session.sessionID)",
+                    "remote": "\(session.remoteAddress)",
+                ]
             )
         }
         let change = StatusChange(
@@ -102,9 +106,12 @@ public final class Gateway: Sendable {
         guard self.sessions.remove(session) else { return }
         self.logger.info(
             "device offline",
-            metadata: ["device": "\(session.deviceID)", "session": "\(session.sessionID)", "reason": "\(reason.rawValue)"]
+            metadata: [
+                "device": "\(session.deviceID)", "session": "\(session.sessionID)", "reason": "\(reason.rawValue)",
+            ]
         )
-        let change = StatusChange(session: session, online: false, reason: reason, timestampMs: self.clock.nowMilliseconds())
+        let change = StatusChange(
+            session: session, online: false, reason: reason, timestampMs: self.clock.nowMilliseconds())
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
     }
 }

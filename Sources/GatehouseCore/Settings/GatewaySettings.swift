@@ -41,14 +41,16 @@ public struct GatewaySettings: Hashable, Sendable {
         try require(self.helloTimeout > .zero, "hello_timeout must be positive")
         try require(self.frameTimeout > .zero, "frame_timeout must be positive")
         try require(self.maxSendBuffer >= 1024, "max_send_buffer must be at least 1KiB")
-        try require(["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logLevel),
+        try require(
+            ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logLevel),
             "log_level must be one of trace, debug, info, notice, warning, error, critical")
     }
 
     /// The heartbeat interval granted to a HELLO that requested `requestedSeconds`.
     public func grantedHeartbeat(requestedSeconds: UInt16) -> UInt16 {
         let requested = requestedSeconds == 0 ? self.heartbeat.wholeSecondsRoundedUp : Int64(requestedSeconds)
-        let clamped = min(max(requested, self.heartbeatMin.wholeSecondsRoundedUp), self.heartbeatMax.wholeSecondsRoundedUp)
+        let clamped = min(
+            max(requested, self.heartbeatMin.wholeSecondsRoundedUp), self.heartbeatMax.wholeSecondsRoundedUp)
         return UInt16(clamped)
     }
 }

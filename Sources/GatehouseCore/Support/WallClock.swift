@@ -1,5 +1,5 @@
-public import NIOCore
 import Foundation
+public import NIOCore
 
 /// Converts the monotonic clock NIO schedules with into Unix epoch milliseconds.
 ///

@@ -1,0 +1,20 @@
+extension ProfileValue: CustomStringConvertible {
+    /// The value as a person reads it in a log line: numbers plainly, bytes in hex.
+    public var description: String {
+        switch self {
+        case .bool(let value): "\(value)"
+        case .int(let value): "\(value)"
+        case .uint(let value): "\(value)"
+        case .double(let value): "\(value)"
+        case .string(let value): "\"\(value)\""
+        case .bytes(let value): "0x" + value.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        }
+    }
+}
+
+extension NamedValue: CustomStringConvertible {
+    /// `temperature=21.5°C`
+    public var description: String {
+        "\(self.name)=\(self.value)\(self.unit ?? "")"
+    }
+}
