@@ -77,12 +77,14 @@ struct RobustnessTests {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("trickle-ok")
         let device = try await gateway.connect()
-        var bytes = [UInt8](frameOf: .hello(Hello(deviceID: "trickle-ok", token: token)), seq: 1)
-        bytes += [UInt8](frameOf: .ping, seq: 2)
-        for byte in bytes {
+        // HELLO, then (after WELCOME: anything earlier would get ERROR 5) a PING, one byte per write.
+        for byte in [UInt8](frameOf: .hello(Hello(deviceID: "trickle-ok", token: token)), seq: 1) {
             try await device.sendRaw([byte])
         }
         guard case .welcome? = try await device.receive()?.message else { throw TestFailure("no WELCOME") }
+        for byte in [UInt8](frameOf: .ping, seq: 2) {
+            try await device.sendRaw([byte])
+        }
         #expect(try await device.receive() == Packet(.pong, seq: 2))
         await device.close()
         try await gateway.stop()

@@ -110,9 +110,9 @@ struct SessionTests {
     @Test func anyValidFrameKeepsTheSessionAlive() async throws {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("chatty-1")
-        let (device, _) = try await gateway.login("chatty-1", token: token, heartbeat: 1)
-        // 3 s of PINGs every 500 ms: twice the expiry interval, yet the session survives.
-        for seq in UInt16(1)...6 {
+        let (device, _) = try await gateway.login("chatty-1", token: token, heartbeat: 2)
+        // 4 s of PINGs every 500 ms: longer than the 3 s expiry interval, yet the session survives.
+        for seq in UInt16(1)...8 {
             try await Task.sleep(for: .milliseconds(500))
             try await device.send(.ping, seq: seq)
             #expect(try await device.receive() == Packet(.pong, seq: seq))
