@@ -45,8 +45,10 @@ public final class DeviceServer: Service {
                 .bind(host: self.gateway.settings.host, port: self.gateway.settings.devicePort)
                 .get()
         } catch {
-            self.boundAddress.fail(error)
-            throw error
+            let settings = self.gateway.settings
+            let failure = ListenError(host: settings.host, port: settings.devicePort, underlying: error)
+            self.boundAddress.fail(failure)
+            throw failure
         }
         let address = serverChannel.localAddress!
         self.boundAddress.succeed(address)
@@ -111,9 +113,13 @@ public final class DeviceServer: Service {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+/// The device listener could not be opened, typically because the port is taken.
+public struct ListenError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var underlying: any Error
+
+    public var description: String {
+        "cannot listen for devices on \(self.host):\(self.port): \(self.underlying)"
     }
 }

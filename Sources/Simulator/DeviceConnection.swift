@@ -113,10 +113,3 @@ private final class FrameForwarder: ChannelInboundHandler, Sendable {
         context.fireChannelInactive()
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

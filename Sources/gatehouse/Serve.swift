@@ -63,13 +63,14 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try self.settings()
-        var logger = Logger(label: "gatehouse")
-        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+            handler.logLevel = level
             return handler
         }
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = level
 
         let profiles: ProfileCatalog
         do {
