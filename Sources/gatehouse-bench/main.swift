@@ -6,6 +6,8 @@ import NIOPosix
 
 // Micro-benchmarks of the hot paths, run in release mode:
 //     swift run -c release gatehouse-bench [codec|sessions|all] [rounds]
+// and an end-to-end load against a running gateway (started with --allow-unknown-devices):
+//     swift run -c release gatehouse-bench load PORT [DEVICES] [WINDOW] [SECONDS]
 // Each figure is the median of several rounds; the numbers belong in the README's performance section.
 
 func median(_ values: [Double]) -> Double {
@@ -135,6 +137,19 @@ func benchmarkSessionTable(rounds: Int) {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "load" {
+    let numbers = arguments.dropFirst().compactMap { Int($0) }
+    guard let port = numbers.first else { fatalError("usage: gatehouse-bench load PORT [DEVICES] [WINDOW] [SECONDS]") }
+    let load = LoadGenerator(
+        host: "127.0.0.1",
+        port: port,
+        devices: numbers.count > 1 ? numbers[1] : 1_000,
+        window: numbers.count > 2 ? numbers[2] : 32,
+        seconds: min(numbers.count > 3 ? numbers[3] : 10, 120)
+    )
+    try load.run()
+    exit(0)
+}
 let selection = arguments.first { Int($0) == nil } ?? "all"
 let rounds = arguments.compactMap { Int($0) }.first ?? 7
 if selection == "codec" || selection == "all" {
