@@ -283,7 +283,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
             self.append(.ack, seq: seq)
             return
         }
-        confirmation.assumeIsolated().whenSuccess {
+        confirmation.hop(to: context.eventLoop).assumeIsolated().whenSuccess {
             guard case .established = self.state else { return }
             self.append(.ack, seq: seq)
             // Inside a read batch the ACK leaves with the batch; otherwise it leaves now.
