@@ -16,6 +16,15 @@ final class ChannelSessionConnection: SessionConnection {
     func terminate(with code: ErrorCode, reason: StatusReason) {
         self.channel.pipeline.fireUserInboundEventTriggered(SessionTermination(code: code, reason: reason))
     }
+
+    func send(_ command: Command) {
+        self.channel.pipeline.fireUserInboundEventTriggered(OutgoingCommand(command: command))
+    }
+}
+
+/// Asks a connection's session handler to send a COMMAND frame.
+struct OutgoingCommand: Sendable {
+    var command: Command
 }
 
 /// Asks a connection's session handler to end the session.

@@ -35,6 +35,9 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
     private var lastValidFrameAt = NIODeadline.now()
     private var deadlineCheck: Scheduled<Void>?
     private var remoteAddress = "unknown"
+    private var tally = FrameTally()
+    /// The seq of frames the gateway starts (COMMAND); answers reuse the seq they answer.
+    private var outboundSeq: UInt16 = 0
 
     init(gateway: Gateway, threadPool: NIOThreadPool) {
         self.gateway = gateway
@@ -44,12 +47,16 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
     // MARK: Connection lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
+        self.gateway.metrics.connectionsAccepted.increment()
+        self.gateway.metrics.connectionsOpen.increment()
         self.remoteAddress = context.channel.remoteAddress.map(Self.describe) ?? "unknown"
         self.scheduleDeadlineCheck(context: context, at: .now() + .init(self.gateway.settings.helloTimeout))
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.gateway.metrics.connectionsOpen.decrement()
+        self.tally.flush(to: self.gateway.metrics)
         self.deadlineCheck?.cancel()
         self.deadlineCheck = nil
         self.endSession(reason: .error)
@@ -61,6 +68,13 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         switch event {
         case let termination as SessionTermination:
             self.fail(context: context, termination.code, "\(termination.code)", reason: termination.reason)
+        case let outgoing as OutgoingCommand:
+            guard case .established = self.state else { return }
+            self.outboundSeq &+= 1
+            self.append(.command(outgoing.command), seq: self.outboundSeq)
+            if self.batchTime == nil {
+                self.flushPendingOutput(context: context)
+            }
         case is ChannelShouldQuiesceEvent:
             self.fail(context: context, .shuttingDown, "gateway shutting down", reason: .shutdown)
         default:
@@ -107,6 +121,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         let frame = Self.unwrapInboundIn(data)
         let now = self.batchTime ?? .now()
         self.batchTime = now
+        self.tally.recordIn(frame.type, metrics: self.gateway.metrics)
         switch self.state {
         case .closing:
             return
@@ -126,6 +141,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.batchTime = nil
         self.flushPendingOutput(context: context)
+        self.tally.flush(to: self.gateway.metrics)
         context.fireChannelReadComplete()
     }
 
@@ -168,6 +184,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         case .success(.some(let admitted)):
             admission = admitted
         case .success(.none):
+            self.gateway.metrics.authenticationFailures.increment()
             self.gateway.peerLogger.log(
                 level: .warning,
                 "authentication failed",
@@ -340,6 +357,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         }
         self.pendingOutput!.writeFrame(message, seq: seq)
         self.pendingFrames += 1
+        self.tally.recordOut(message.type, metrics: self.gateway.metrics)
     }
 
     private func appendAckIfRequested(_ requested: Bool, seq: UInt16) {
@@ -369,6 +387,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
                 metadata: self.metadata(["error": "\(code.rawValue)", "detail": "\(detail)"])
             )
         }
+        self.gateway.metrics.recordErrorSent(code)
         self.endSession(reason: reason)
         let message = code.description == detail ? detail : "\(code): \(detail)"
         self.append(.error(ErrorReport(code: code, message: message)), seq: 0)

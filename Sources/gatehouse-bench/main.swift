@@ -88,6 +88,7 @@ final class IdleConnection: SessionConnection {
     let eventLoop: any EventLoop
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
     func terminate(with code: ErrorCode, reason: StatusReason) {}
+    func send(_ command: Command) {}
 }
 
 /// Looks up and replaces sessions in a table of 100,000 from several threads at once.

@@ -1,4 +1,8 @@
 import ArgumentParser
+import Dashboard
+import Foundation
+import Metrics
+import Prometheus
 import DeviceServer
 import GatehouseCore
 import Logging
@@ -61,6 +65,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The token of the HTTP API, metrics and dashboard (or GATEHOUSE_API_TOKEN).",
+            discussion: "Without one, the first start generates a token and stores it in the data dir."
+        )
+    )
+    var apiToken: String?
+
     func run() async throws {
         let settings = try self.settings()
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
@@ -93,18 +105,43 @@ struct Serve: AsyncParsableCommand {
             ]
         )
 
+        let (apiToken, generated) = try APIToken.resolve(configured: settings.apiToken, dataDirectory: settings.dataDirectory)
+        let metricsRegistry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
+        MetricsSystem.bootstrap(metricsFactory)
+
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let feed = DashboardFeed(metricsFactory: metricsFactory)
         let gateway = Gateway(
             settings: settings,
             registry: registry,
             profiles: profiles,
-            sinks: [EventLogSink(logger: logger)],
+            sinks: [feed, EventLogSink(logger: logger)],
+            metrics: GatewayMetrics(factory: metricsFactory),
             logger: logger
         )
         let deviceServer = DeviceServer(gateway: gateway, group: group, logger: logger)
+        let dashboard = try DashboardServer(
+            gateway: gateway,
+            feed: feed,
+            apiToken: apiToken,
+            metricsRegistry: metricsRegistry,
+            group: group,
+            logger: logger
+        )
+        Task {
+            guard let address = try? await dashboard.localAddress, let port = address.port else { return }
+            let host = settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : settings.host
+            let url = "http://\(host):\(port)/"
+            if generated {
+                print("dashboard: \(url)?token=\(apiToken)   (API token generated and stored in \(settings.dataDirectory))")
+            } else {
+                print("dashboard: \(url)   (API token from --api-token or \(settings.dataDirectory)/\(APIToken.fileName))")
+            }
+        }
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: deviceServer)],
+                services: [.init(service: deviceServer), .init(service: dashboard)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -127,6 +164,7 @@ struct Serve: AsyncParsableCommand {
             ("hello_timeout", self.helloTimeout), ("frame_timeout", self.frameTimeout),
             ("max_send_buffer", self.maxSendBuffer), ("log_level", self.logLevel),
             ("allow_unknown_devices", self.allowUnknownDevices ? "true" : nil),
+            ("api_token", self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]),
         ]
         for case (let key, let value?) in flags {
             do throws(SettingsError) {

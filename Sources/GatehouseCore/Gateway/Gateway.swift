@@ -14,6 +14,9 @@ public final class Gateway: Sendable {
     public let profiles: ProfileCatalog
     public let sessions: SessionTable
     public let events: EventHub
+    public let commands: CommandService
+    public let directory: DeviceDirectory
+    public let metrics: GatewayMetrics
     public let clock: WallClock
     public let logger: Logger
     /// For lines a misbehaving peer can cause, so a flood of them cannot flood the log.
@@ -25,13 +28,18 @@ public final class Gateway: Sendable {
         registry: DeviceRegistry,
         profiles: ProfileCatalog,
         sinks: [any EventSink] = [],
+        metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger
     ) {
         self.settings = settings
         self.registry = registry
         self.profiles = profiles
         self.sessions = SessionTable()
-        self.events = EventHub(sinks: sinks)
+        self.metrics = metrics
+        self.commands = CommandService(sessions: self.sessions, metrics: metrics)
+        self.directory = DeviceDirectory()
+        // The directory first, so a sink that reads it while handling an event sees that event applied.
+        self.events = EventHub(sinks: [self.directory, self.commands] + sinks)
         self.clock = WallClock()
         self.logger = logger
         self.peerLogger = RateLimitedLogger(logger: logger)
@@ -74,6 +82,7 @@ public final class Gateway: Sendable {
     public func open(_ session: DeviceSession) {
         let replaced = self.sessions.register(session)
         if let replaced {
+            self.metrics.takeovers.increment()
             replaced.connection.terminate(with: .sessionReplaced, reason: .takeover)
             self.logger.info(
                 "session taken over",
@@ -83,6 +92,7 @@ public final class Gateway: Sendable {
                 ]
             )
         } else {
+            self.metrics.sessionsOpen.increment()
             self.logger.info(
                 "device online",
                 metadata: [
@@ -104,6 +114,10 @@ public final class Gateway: Sendable {
     /// replaced it (then the device is still online and nothing is reported).
     public func close(_ session: DeviceSession, reason: StatusReason) {
         guard self.sessions.remove(session) else { return }
+        self.metrics.sessionsOpen.decrement()
+        if reason == .timeout {
+            self.metrics.expiries.increment()
+        }
         self.logger.info(
             "device offline",
             metadata: [

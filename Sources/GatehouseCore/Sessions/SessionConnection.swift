@@ -11,4 +11,7 @@ public protocol SessionConnection: AnyObject, Sendable {
     /// Ends the session from outside its connection: sends ERROR `code` (best effort), closes the
     /// connection, and reports the device offline with `reason` unless the session was replaced.
     func terminate(with code: ErrorCode, reason: StatusReason)
+
+    /// Sends a COMMAND frame to the device, if the session is still live.
+    func send(_ command: Command)
 }

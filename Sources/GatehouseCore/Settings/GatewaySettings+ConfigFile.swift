@@ -71,6 +71,7 @@ extension GatewaySettings {
             default: throw SettingsError("expected true or false, got \"\(value)\"")
             }
         case "log_level": self.logLevel = value
+        case "api_token": self.apiToken = value
         default: throw SettingsError("unknown setting")
         }
     }

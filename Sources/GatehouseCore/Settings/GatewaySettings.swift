@@ -20,6 +20,9 @@ public struct GatewaySettings: Hashable, Sendable {
     /// Development only: admit any well-formed device ID that is not in the registry.
     public var allowUnknownDevices = false
     public var logLevel = "info"
+    /// The token of the HTTP API, metrics and live feed; nil means the one stored in the data dir
+    /// (generated on first start).
+    public var apiToken: String?
 
     public init() {}
 

@@ -1,0 +1,115 @@
+import DFP
+import GatehouseCore
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// The REST API over the registry, the live sessions and commands.
+struct DeviceAPI: Sendable {
+    let gateway: Gateway
+    let threadPool: NIOThreadPool
+
+    /// Runs a registry call off the event loops: SQLite blocks.
+    func registry<Result: Sendable>(_ body: @escaping @Sendable (DeviceRegistry) throws -> Result) async throws -> Result {
+        let registry = self.gateway.registry
+        return try await self.threadPool.runIfActive { try body(registry) }
+    }
+
+    /// Every registered or seen device, as the API and the live feed's snapshot show them.
+    func allDevices() async throws -> [DeviceView] {
+        let records = try await self.registry { try $0.list() }
+        return DeviceView.all(registered: records, directory: self.gateway.directory)
+    }
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/healthz") { _, _ in "ok" }
+        router.get("/api/devices") { request, _ in
+            var devices = try await self.allDevices()
+            if let online = request.uri.queryParameters.get("online").flatMap(Bool.init) {
+                devices = devices.filter { $0.isOnline == online }
+            }
+            return Response.json(.array(devices.map(\.json)))
+        }
+        router.get("/api/devices/:id") { _, context in
+            let id = try context.parameters.require("id")
+            let record = try await self.registry { try $0.device(id: id) }
+            let entry = self.gateway.directory.entry(for: id)
+            guard record != nil || entry != nil else { return Response.jsonError("no device \(id)", status: .notFound) }
+            return Response.json(DeviceView(id: id, registeredProfile: record?.profile, entry: entry).json)
+        }
+        router.post("/api/devices") { request, context in
+            let body = try await Self.body(request, context: context)
+            guard let id = body["id"]?.stringValue else { return Response.jsonError("\"id\" is required", status: .badRequest) }
+            let profile = body["profile"]?.stringValue
+            do {
+                let token = try await self.registry { try $0.add(id: id, profile: profile) }
+                return Response.json(.object([("id", .string(id)), ("token", .string(token))]), status: .created)
+            } catch RegistryError.alreadyExists {
+                return Response.jsonError("device \(id) already exists", status: .conflict)
+            } catch RegistryError.invalidDeviceID {
+                return Response.jsonError("invalid device ID \"\(id)\"", status: .badRequest)
+            }
+        }
+        router.delete("/api/devices/:id") { _, context in
+            let id = try context.parameters.require("id")
+            do {
+                try await self.registry { try $0.remove(id: id) }
+                return Response(status: .noContent)
+            } catch RegistryError.notFound {
+                return Response.jsonError("no device \(id)", status: .notFound)
+            }
+        }
+        router.post("/api/devices/:id/token") { _, context in
+            let id = try context.parameters.require("id")
+            do {
+                let token = try await self.registry { try $0.rotateToken(id: id) }
+                return Response.json(.object([("id", .string(id)), ("token", .string(token))]))
+            } catch RegistryError.notFound {
+                return Response.jsonError("no device \(id)", status: .notFound)
+            }
+        }
+        router.post("/api/devices/:id/commands") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await Self.body(request, context: context)
+            guard let session = self.gateway.sessions.session(for: id) else {
+                return Response.jsonError("device offline", status: .conflict)
+            }
+            let command: CommandRequest
+            do throws(CommandRequest.Invalid) {
+                command = try CommandRequest(body, profile: session.profile)
+            } catch {
+                return Response.jsonError(error.description, status: .badRequest)
+            }
+            let outcome = await self.gateway.commands.execute(
+                deviceID: id,
+                name: command.name,
+                arguments: command.arguments,
+                timeout: command.timeout
+            )
+            let answer = JSONValue.object([
+                ("command_id", outcome.commandID.map { .int(Int64($0)) } ?? .null),
+                ("status", .string(outcome.status.rawValue)),
+                ("result", JSONValue(outcome.result)),
+            ])
+            switch outcome.status {
+            case .timeout: return Response.json(answer, status: .gatewayTimeout)
+            case .offline: return Response.jsonError("device offline", status: .conflict)
+            default: return Response.json(answer)
+            }
+        }
+        router.get("/api/profiles") { _, _ in
+            let profiles = self.gateway.profiles
+            return Response.json(.object(profiles.names.compactMap { name in profiles.profile(named: name).map { (name, JSONValue($0)) } }))
+        }
+    }
+
+    /// The request body as JSON; a body that is not JSON is a 400.
+    static func body(_ request: Request, context: some RequestContext) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        do {
+            return try JSONValue.parse(String(buffer: buffer))
+        } catch {
+            throw HTTPError(.badRequest, message: "the body must be JSON")
+        }
+    }
+}
