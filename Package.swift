@@ -166,16 +166,31 @@ let package = Package(
         .testTarget(
             name: "DeviceServerTests",
             dependencies: [
-                "DeviceServer", "GatehouseCore", "DFP", "Simulator",
+                "DeviceServer", "GatehouseCore", "DFP", "Simulator", "GatehouseTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictConcurrency
         ),
+        // What the integration tests share: a real gateway node on ephemeral ports, and event recording.
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: [
+                "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/GatehouseTestSupport",
+            swiftSettings: strictConcurrency
+        ),
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator",
+                "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator", "GatehouseTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

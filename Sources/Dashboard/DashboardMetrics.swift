@@ -11,6 +11,7 @@ struct DashboardMetrics: Sendable {
     init(factory: any MetricsFactory) {
         self.webSocketClients = Meter(label: "gatehouse_websocket_clients", factory: factory)
         self.droppedMessages = Counter(label: "gatehouse_websocket_dropped_messages_total", factory: factory)
-        self.disconnectedSlowClients = Counter(label: "gatehouse_websocket_slow_clients_disconnected_total", factory: factory)
+        self.disconnectedSlowClients = Counter(
+            label: "gatehouse_websocket_slow_clients_disconnected_total", factory: factory)
     }
 }

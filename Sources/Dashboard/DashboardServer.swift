@@ -14,6 +14,9 @@ public import ServiceLifecycle
 public struct DashboardServer: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let boundAddress: EventLoopPromise<SocketAddress>
+    private let feed: DashboardFeed
+    private let host: String
+    private let port: Int
 
     /// - Parameters:
     ///   - feed: the sink the gateway was built with, which this server's WebSocket clients read.
@@ -47,19 +50,24 @@ public struct DashboardServer: Service {
             Response.jsonError("a WebSocket upgrade is required", status: .badRequest)
         }
 
+        self.feed = feed
+        self.host = gateway.settings.host
+        self.port = gateway.settings.httpPort
         let session = LiveFeedSession(feed: feed.liveFeed, api: api)
         let boundAddress = group.any().makePromise(of: SocketAddress.self)
         self.boundAddress = boundAddress
         self.application = Application(
             router: router,
             server: .http1WebSocketUpgrade { head, _, _ in
-                guard URI(head.path ?? "").path == "/ws", TokenAuthenticator<BasicRequestContext>.isAuthorized(head: head, token: apiToken)
+                guard URI(head.path ?? "").path == "/ws",
+                    TokenAuthenticator<BasicRequestContext>.isAuthorized(head: head, token: apiToken)
                 else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, context in
                     try await session.run(inbound: inbound, outbound: outbound, logger: context.logger)
                 }
             },
-            configuration: .init(address: .hostname(gateway.settings.host, port: gateway.settings.httpPort), serverName: "gatehouse"),
+            configuration: .init(
+                address: .hostname(gateway.settings.host, port: gateway.settings.httpPort), serverName: "gatehouse"),
             onServerRunning: { channel in
                 if let address = channel.localAddress {
                     boundAddress.succeed(address)
@@ -76,11 +84,17 @@ public struct DashboardServer: Service {
     }
 
     public func run() async throws {
-        do {
-            try await self.application.run()
-        } catch {
-            self.boundAddress.fail(error)
-            throw error
+        try await withGracefulShutdownHandler {
+            do {
+                try await self.application.run()
+            } catch {
+                let failure = HTTPListenError(host: self.host, port: self.port, underlying: error)
+                self.boundAddress.fail(failure)
+                throw failure
+            }
+        } onGracefulShutdown: {
+            // Browsers hold their live-feed sockets open; close them so the HTTP server can drain.
+            self.feed.closeClients()
         }
     }
 }
@@ -99,9 +113,25 @@ public final class DashboardFeed: EventSink {
     }
 
     public func finish() async {
-        await self.liveFeed.finish()
+        self.closeClients()
+    }
+
+    /// Ends every client's stream: each writes what it has queued and closes its socket.
+    func closeClients() {
+        self.liveFeed.closeClients()
     }
 
     /// Dashboard clients connected now.
     public var clientCount: Int { self.liveFeed.clientCount }
+}
+
+/// The HTTP listener could not be opened, typically because the port is taken.
+public struct HTTPListenError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var underlying: any Error
+
+    public var description: String {
+        "cannot listen for HTTP on \(self.host):\(self.port): \(self.underlying)"
+    }
 }

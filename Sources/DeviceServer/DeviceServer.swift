@@ -55,9 +55,10 @@ public final class DeviceServer: Service {
         self.logger.info("device server listening", metadata: ["address": "\(address)"])
 
         let drained = serverChannel.eventLoop.makePromise(of: Void.self)
-        try await withGracefulShutdownHandler {
+        // Cancelled too when another service of the group fails (the HTTP port is taken, say).
+        try await withTaskCancellationOrGracefulShutdownHandler {
             try await serverChannel.closeFuture.get()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             self.logger.info("device server shutting down: refusing new connections, sending ERROR 10")
             quiesce.initiateShutdown(promise: drained)
         }

@@ -1,13 +1,13 @@
 import ArgumentParser
 import Dashboard
-import Foundation
-import Metrics
-import Prometheus
 import DeviceServer
+import Foundation
 import GatehouseCore
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -105,7 +105,8 @@ struct Serve: AsyncParsableCommand {
             ]
         )
 
-        let (apiToken, generated) = try APIToken.resolve(configured: settings.apiToken, dataDirectory: settings.dataDirectory)
+        let (apiToken, generated) = try APIToken.resolve(
+            configured: settings.apiToken, dataDirectory: settings.dataDirectory)
         let metricsRegistry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
         MetricsSystem.bootstrap(metricsFactory)
@@ -133,11 +134,12 @@ struct Serve: AsyncParsableCommand {
             guard let address = try? await dashboard.localAddress, let port = address.port else { return }
             let host = settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : settings.host
             let url = "http://\(host):\(port)/"
-            if generated {
-                print("dashboard: \(url)?token=\(apiToken)   (API token generated and stored in \(settings.dataDirectory))")
-            } else {
-                print("dashboard: \(url)   (API token from --api-token or \(settings.dataDirectory)/\(APIToken.fileName))")
-            }
+            let line =
+                generated
+                ? "dashboard: \(url)?token=\(apiToken)   (API token generated and stored in \(settings.dataDirectory))"
+                : "dashboard: \(url)   (API token from --api-token or \(settings.dataDirectory)/\(APIToken.fileName))"
+            // Written unbuffered: stdout is a pipe when a script or a supervisor reads it.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         let services = ServiceGroup(
             configuration: .init(

@@ -1,6 +1,7 @@
 import DFP
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Simulator
 import Testing
 

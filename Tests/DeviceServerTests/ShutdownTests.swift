@@ -1,5 +1,6 @@
 import DFP
 import GatehouseCore
+import GatehouseTestSupport
 import Simulator
 import Testing
 

@@ -9,7 +9,7 @@ struct ServeCommandTests {
     static func startServer(_ extraArguments: [String], data: URL) async throws -> (GatehouseProcess, Int) {
         let server = try GatehouseProcess(
             [
-                "serve", "--host", "127.0.0.1", "--device-port", "0", "--data-dir", data.path,
+                "serve", "--host", "127.0.0.1", "--device-port", "0", "--http-port", "0", "--data-dir", data.path,
                 "--devices-dir", shippedDevicesDirectory,
             ] + extraArguments
         )
@@ -48,6 +48,43 @@ struct ServeCommandTests {
         let (server, _) = try await Self.startServer([], data: data)
         server.signal(SIGINT)
         #expect(try await server.waitForExit(timeout: .seconds(5)) == 0)
+    }
+
+    @Test func theFirstStartGeneratesAnAPITokenAndPrintsTheDashboardURLWithIt() async throws {
+        let data = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let (server, _) = try await Self.startServer([], data: data)
+        let token = try String(contentsOf: data.appendingPathComponent("api-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count >= 32)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !server.stdout.contains("dashboard: http://127.0.0.1:"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(server.stdout.contains("/?token=\(token)"))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(5)) == 0)
+    }
+
+    @Test func aTakenHTTPPortIsAClearStartupErrorNotAHang() async throws {
+        let data = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let (first, _) = try await Self.startServer([], data: data)
+        #expect(try await first.waitForStderr(containing: "Server started and listening on"))
+        let line = try #require(
+            first.stderr.split(separator: "\n").first { $0.contains("Server started and listening on") })
+        let httpPort = try #require(line.split(separator: ":").last.map(String.init))
+        let second = try GatehouseProcess(
+            [
+                "serve", "--host", "127.0.0.1", "--device-port", "0", "--http-port", httpPort, "--data-dir", data.path,
+                "--devices-dir", shippedDevicesDirectory,
+            ]
+        )
+        let status = try await second.waitForExit(timeout: .seconds(10))
+        #expect(status != nil && status != 0)
+        #expect(second.stderr.contains("cannot listen for HTTP"))
+        first.signal(SIGTERM)
+        #expect(try await first.waitForExit(timeout: .seconds(5)) == 0)
     }
 
     @Test func aConfigFileSetsSettingsAndFlagsWin() async throws {
@@ -90,7 +127,10 @@ struct ServeCommandTests {
         let config = data.appendingPathComponent("bad.yaml")
         try text.write(to: config, atomically: true, encoding: .utf8)
         let result = try await GatehouseProcess.run(
-            ["serve", "--config", config.path, "--data-dir", data.path, "--devices-dir", shippedDevicesDirectory]
+            [
+                "serve", "--config", config.path, "--data-dir", data.path, "--devices-dir", shippedDevicesDirectory,
+                "--http-port", "0",
+            ]
         )
         #expect(result.status != 0)
         #expect(result.stderr.contains(mentions))
@@ -104,7 +144,7 @@ struct ServeCommandTests {
         try "telemetry:\n  1: { name: temperature, type: int16 }\n"
             .write(to: devices.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
         let result = try await GatehouseProcess.run(
-            ["serve", "--data-dir", data.path, "--devices-dir", devices.path, "--device-port", "0"]
+            ["serve", "--data-dir", data.path, "--devices-dir", devices.path, "--device-port", "0", "--http-port", "0"]
         )
         #expect(result.status != 0)
         #expect(result.stderr.contains("broken.yaml"))

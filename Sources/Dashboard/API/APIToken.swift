@@ -20,7 +20,8 @@ public enum APIToken {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
         let token = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: url.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
         return (token, true)
     }
 

@@ -19,7 +19,9 @@ struct CommandRequest: Sendable {
     /// engineering units (`{"value": 22.5}`); without one, by tag and wire type
     /// (`{"1": {"type": "i16", "value": 225}}`).
     init(_ body: JSONValue, profile: DeviceProfile?) throws(Invalid) {
-        guard let name = body["name"]?.stringValue, !name.isEmpty else { throw Invalid(description: "\"name\" is required") }
+        guard let name = body["name"]?.stringValue, !name.isEmpty else {
+            throw Invalid(description: "\"name\" is required")
+        }
         guard name.utf8.count <= 255 else { throw Invalid(description: "command name longer than 255 bytes") }
         self.name = name
         let arguments = body["args"] ?? .object([])
@@ -60,7 +62,10 @@ struct CommandRequest: Sendable {
             throw Invalid(description: "argument \"\(key)\": without a profile, arguments are keyed by tag 1...255")
         }
         guard let typeName = spec["type"]?.stringValue, let type = FieldType(name: typeName) else {
-            throw Invalid(description: "argument \(tag): \"type\" must be one of \(FieldType.allCases.map(\.description).joined(separator: ", "))")
+            throw Invalid(
+                description:
+                    "argument \(tag): \"type\" must be one of \(FieldType.allCases.map(\.description).joined(separator: ", "))"
+            )
         }
         let value: FieldValue?
         switch (type, spec["value"]) {
@@ -95,7 +100,9 @@ extension [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                return nil
+            }
             bytes.append(byte)
         }
         self = bytes

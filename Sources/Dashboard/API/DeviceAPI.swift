@@ -10,7 +10,9 @@ struct DeviceAPI: Sendable {
     let threadPool: NIOThreadPool
 
     /// Runs a registry call off the event loops: SQLite blocks.
-    func registry<Result: Sendable>(_ body: @escaping @Sendable (DeviceRegistry) throws -> Result) async throws -> Result {
+    func registry<Result: Sendable>(_ body: @escaping @Sendable (DeviceRegistry) throws -> Result) async throws
+        -> Result
+    {
         let registry = self.gateway.registry
         return try await self.threadPool.runIfActive { try body(registry) }
     }
@@ -39,7 +41,9 @@ struct DeviceAPI: Sendable {
         }
         router.post("/api/devices") { request, context in
             let body = try await Self.body(request, context: context)
-            guard let id = body["id"]?.stringValue else { return Response.jsonError("\"id\" is required", status: .badRequest) }
+            guard let id = body["id"]?.stringValue else {
+                return Response.jsonError("\"id\" is required", status: .badRequest)
+            }
             let profile = body["profile"]?.stringValue
             do {
                 let token = try await self.registry { try $0.add(id: id, profile: profile) }
@@ -99,7 +103,9 @@ struct DeviceAPI: Sendable {
         }
         router.get("/api/profiles") { _, _ in
             let profiles = self.gateway.profiles
-            return Response.json(.object(profiles.names.compactMap { name in profiles.profile(named: name).map { (name, JSONValue($0)) } }))
+            return Response.json(
+                .object(
+                    profiles.names.compactMap { name in profiles.profile(named: name).map { (name, JSONValue($0)) } }))
         }
     }
 

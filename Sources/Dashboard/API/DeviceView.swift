@@ -27,9 +27,10 @@ struct DeviceView: Sendable {
         let session = status?.session
         let online = status?.online ?? false
         let profile = session?.profile?.name ?? self.registeredProfile
-        let telemetry: JSONValue = self.entry?.lastTelemetry.map { report in
-            .object([("ts", .int(report.timestampMs)), ("fields", JSONValue(report.values))])
-        } ?? .null
+        let telemetry: JSONValue =
+            self.entry?.lastTelemetry.map { report in
+                .object([("ts", .int(report.timestampMs)), ("fields", JSONValue(report.values))])
+            } ?? .null
         return .object([
             ("id", .string(self.id)),
             ("profile", JSONValue(profile)),

@@ -8,7 +8,9 @@ struct TokenAuthenticator<Context: RequestContext>: RouterMiddleware {
     let token: String
     let openPaths: Set<String>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         if self.openPaths.contains(request.uri.path) || Self.isAuthorized(request, token: self.token) {
             return try await next(request, context)
         }

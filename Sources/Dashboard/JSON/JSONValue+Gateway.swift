@@ -43,11 +43,16 @@ enum EventMessage {
         ])
     }
 
+    /// Also carries the session's facts, so a client that first hears of a device here can show it.
     static func status(_ change: StatusChange) -> JSONValue {
-        .object([
+        let session = change.session
+        return .object([
             ("type", .string("status")), ("device", .string(change.deviceID)), ("online", .bool(change.online)),
-            ("reason", .string(change.reason.rawValue)), ("session_id", .string(change.session.sessionID)),
-            ("ts", .int(change.timestampMs)),
+            ("reason", .string(change.reason.rawValue)), ("session_id", .string(session.sessionID)),
+            ("ts", .int(change.timestampMs)), ("profile", JSONValue(session.profile?.name)),
+            ("remote", .string(session.remoteAddress)),
+            ("firmware", JSONValue(session.firmware.isEmpty ? nil : session.firmware)),
+            ("connected_at_ms", .int(session.connectedAtMs)),
         ])
     }
 

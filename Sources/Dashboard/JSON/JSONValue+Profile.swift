@@ -34,7 +34,11 @@ extension JSONValue {
             (
                 "events",
                 .object([
-                    ("codes", .object(profile.eventCodes.sorted { $0.key < $1.key }.map { (String($0.key), .string($0.value)) })),
+                    (
+                        "codes",
+                        .object(
+                            profile.eventCodes.sorted { $0.key < $1.key }.map { (String($0.key), .string($0.value)) })
+                    ),
                     ("fields", fields(profile.eventFields)),
                 ])
             ),

@@ -64,7 +64,7 @@ final class LiveFeed: EventSink {
     }
 
     /// At shutdown: every client's writer drains its queue and closes the socket.
-    func finish() async {
+    func closeClients() {
         for client in self.clients.load(ordering: .acquiring).all {
             client.finish()
         }

@@ -17,7 +17,8 @@ struct LiveFeedSession: Sendable {
         self.feed.add(client)
         defer { self.feed.remove(client) }
         let snapshot = try await self.api.allDevices()
-        client.prepend(JSONValue.object([("type", .string("snapshot")), ("devices", .array(snapshot.map(\.json)))]).serialized())
+        client.prepend(
+            JSONValue.object([("type", .string("snapshot")), ("devices", .array(snapshot.map(\.json)))]).serialized())
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -99,9 +100,12 @@ struct LiveFeedSession: Sendable {
         }
     }
 
-    private func command(_ message: JSONValue, client: LiveFeedClient) throws(BadMessage) -> @Sendable () async -> Void {
+    private func command(_ message: JSONValue, client: LiveFeedClient) throws(BadMessage) -> @Sendable () async -> Void
+    {
         let requestID = message["request_id"]?.stringValue
-        guard let deviceID = message["device"]?.stringValue else { throw BadMessage(description: "\"device\" is required") }
+        guard let deviceID = message["device"]?.stringValue else {
+            throw BadMessage(description: "\"device\" is required")
+        }
         let gateway = self.api.gateway
         guard let session = gateway.sessions.session(for: deviceID) else {
             let outcome = CommandOutcome(commandID: nil, status: .offline)

@@ -142,11 +142,11 @@ function onSocketClose() {
   scheduleReconnect();
 }
 
-// Exponential back-off from 1 s doubling to 15 s; the jitter (±25 %) spreads the reconnects of
-// many open dashboards after a server restart.
+// Exponential back-off from 1 s doubling up to 15 s; the jitter (±25 %, still capped at 15 s)
+// spreads the reconnects of many open dashboards after a server restart.
 function scheduleReconnect() {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** backoffAttempt);
-  const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+  const base = BACKOFF_MIN_MS * 2 ** Math.min(backoffAttempt, 4);
+  const delay = Math.round(Math.min(BACKOFF_MAX_MS, base * (0.75 + Math.random() * 0.5)));
   backoffAttempt++;
   setFeedState('reconnecting', Date.now() + delay);
   reconnectTimer = setTimeout(connect, delay);
@@ -331,8 +331,13 @@ function formatWithUnit(value, unit) {
 // "temperature 21.5 °C · humidity 44 %", units looked up by field name in the given map.
 function formatFields(fields, fieldsByTag) {
   return Object.entries(fields || {})
-    .map(([name, value]) => `${name} ${formatWithUnit(value, unitIn(fieldsByTag, name))}`)
+    .map(([name, value]) => `${fieldLabel(name)} ${formatWithUnit(value, unitIn(fieldsByTag, name))}`)
     .join(' · ');
+}
+
+// Fields the profile does not name arrive under their tag number: "#7 4" reads better than "7 4".
+function fieldLabel(name) {
+  return /^\d+$/.test(name) ? `#${name}` : name;
 }
 
 function formatStatus(device) {
@@ -349,14 +354,20 @@ function formatAgo(ms, now) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+// Local time, in the unambiguous 2026-01-01 09:05:00 form whatever the browser's locale.
 function formatClock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour12: false });
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map(pad2).join(':');
 }
 
 function formatDateTime(ms) {
   if (ms == null) return '—';
   const d = new Date(ms);
-  return `${d.toLocaleDateString()} ${formatClock(ms)}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${formatClock(ms)}`;
+}
+
+function pad2(n) {
+  return String(n).padStart(2, '0');
 }
 
 // Writes only on change: most renders find most texts unchanged, and DOM writes are the cost.
@@ -416,7 +427,8 @@ function renderTable(now) {
   dirty.table = false;
   const ids = state.visibleIds;
   const viewport = els.tableViewport;
-  // Read layout first, then only write, so the browser lays out once per render.
+  // Read layout first, then only write, so the browser lays out once per render. Row positions
+  // are relative to the spacer, which starts one (sticky header) row below the viewport's top.
   const scrollTop = viewport.scrollTop;
   const height = viewport.clientHeight || window.innerHeight;
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - ROW_MARGIN);
@@ -427,10 +439,18 @@ function renderTable(now) {
   while (rowPool.length < end - first) rowPool.push(createRow());
   rowPool.forEach((row, i) => {
     const index = first + i;
-    row.el.hidden = index >= end;
     if (index < end) fillRow(row, index, state.devices.get(ids[index]), now);
+    else if (!row.el.hidden) parkRow(row);
   });
   renderEmptyTable();
+}
+
+// A spare row is emptied as well as hidden, so the DOM never names a device that is not shown.
+function parkRow(row) {
+  row.el.hidden = true;
+  row.index = -1;
+  delete row.el.dataset.deviceId;
+  for (const cell of Object.values(row.cells)) cell.textContent = '';
 }
 
 function createRow() {
@@ -446,11 +466,12 @@ function createRow() {
     el.append(cell);
     cells[name] = cell;
   }
-  els.tableViewport.append(el);
+  els.tableSpacer.append(el);
   return { el, cells, index: -1 };
 }
 
 function fillRow(row, index, device, now) {
+  row.el.hidden = false;
   if (row.index !== index) {
     row.index = index;
     row.el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
@@ -574,7 +595,7 @@ function createChartCard(name) {
   card.className = 'chart';
   const caption = document.createElement('figcaption');
   const title = document.createElement('span');
-  title.textContent = name;
+  title.textContent = fieldLabel(name);
   const value = document.createElement('b');
   caption.append(title, value);
   const canvas = document.createElement('canvas');
@@ -616,7 +637,8 @@ function drawChart(canvas, series, unit, colors) {
   drawLine(ctx, plot, colors.line, ts, values, min, max);
 }
 
-// A flat series gets a band around its value so the line sits mid-chart rather than on an edge.
+// A flat series gets a band around its value so the line sits mid-chart rather than on an edge;
+// the band is a round step one decade below the value (21.5 -> ±1, 0.97 -> ±0.01).
 function valueRange(values) {
   let min = Infinity;
   let max = -Infinity;
@@ -625,14 +647,14 @@ function valueRange(values) {
     if (v > max) max = v;
   }
   if (min === max) {
-    const band = Math.abs(min) * 0.05 || 1;
+    const band = min === 0 ? 1 : 10 ** (Math.floor(Math.log10(Math.abs(min))) - 1);
     return [min - band, max + band];
   }
   return [min, max];
 }
 
-// Min/max labels sit inside the plot's top-left and bottom-left corners; the time span of the
-// points runs along the bottom. Labels go first so the line draws over the grid.
+// Max above the plot's top-left corner, min below its bottom-left one, and the time span of the
+// points above the top-right, away from the (possibly long) min label.
 function drawAxes(ctx, plot, colors, labels) {
   ctx.strokeStyle = colors.grid;
   ctx.lineWidth = 1;
@@ -648,10 +670,11 @@ function drawAxes(ctx, plot, colors, labels) {
   ctx.textBaseline = 'bottom';
   ctx.textAlign = 'left';
   ctx.fillText(`max ${labels.max}`, plot.x, plot.y - 2);
+  ctx.textAlign = 'right';
+  ctx.fillText(labels.from === labels.to ? labels.to : `${labels.from} – ${labels.to}`, plot.x + plot.w, plot.y - 2);
+  ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   ctx.fillText(`min ${labels.min}`, plot.x, plot.y + plot.h + 3);
-  ctx.textAlign = 'right';
-  ctx.fillText(labels.from === labels.to ? labels.to : `${labels.from} – ${labels.to}`, plot.x + plot.w, plot.y + plot.h + 3);
 }
 
 function drawLine(ctx, plot, color, ts, values, min, max) {
@@ -733,16 +756,18 @@ function rawCommandFields() {
   ];
 }
 
+// <label><span>value <span class="unit">°C</span></span><input></label>
 function labelled(text, control, unit) {
-  const label = document.createElement('label');
-  label.append(text);
+  const caption = document.createElement('span');
+  caption.append(text);
   if (unit) {
     const span = document.createElement('span');
     span.className = 'unit';
     span.textContent = unit;
-    label.append(' ', span);
+    caption.append(' ', span);
   }
-  label.append(control);
+  const label = document.createElement('label');
+  label.append(caption, control);
   return label;
 }
 
@@ -925,7 +950,8 @@ function bindUi() {
   els.commandForm.addEventListener('submit', onCommandSubmit);
 }
 
-// Up/down move the selection through the filtered list, keeping it in view.
+// Up/down move the selection through the filtered list, keeping it in view below the sticky
+// header (which covers the first ROW_HEIGHT of the viewport).
 function onTableKey(event) {
   if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
   event.preventDefault();
@@ -936,8 +962,9 @@ function onTableKey(event) {
   select(ids[next]);
   const top = next * ROW_HEIGHT;
   const viewport = els.tableViewport;
+  const rowsHeight = viewport.clientHeight - ROW_HEIGHT;
   if (top < viewport.scrollTop) viewport.scrollTop = top;
-  else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight;
+  else if (top + ROW_HEIGHT > viewport.scrollTop + rowsHeight) viewport.scrollTop = top + ROW_HEIGHT - rowsHeight;
   requestAnimationFrame(render);
 }
 

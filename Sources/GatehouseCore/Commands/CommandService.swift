@@ -43,7 +43,9 @@ public final class CommandService: EventSink {
             )
             self.pending.withLock { $0[commandID] = entry }
             let timer = session.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                self.complete(commandID, deviceID: deviceID) { _ in CommandOutcome(commandID: commandID, status: .timeout) }
+                self.complete(commandID, deviceID: deviceID) { _ in
+                    CommandOutcome(commandID: commandID, status: .timeout)
+                }
             }
             // The result may already have arrived; only a still-pending command keeps its timer.
             let stillPending = self.pending.withLock { pending -> Bool in

@@ -36,20 +36,28 @@ public struct GatewayMetrics: Sendable {
         func counters(_ label: String, _ types: [MessageType]) -> [MessageType: Counter] {
             Dictionary(
                 uniqueKeysWithValues: types.map { type in
-                    (type, Counter(label: label, dimensions: [("type", type.description.lowercased())], factory: factory))
+                    (
+                        type,
+                        Counter(label: label, dimensions: [("type", type.description.lowercased())], factory: factory)
+                    )
                 }
             )
         }
         self.framesIn = counters("gatehouse_frames_in_total", Self.inboundTypes)
-        self.framesInOther = Counter(label: "gatehouse_frames_in_total", dimensions: [("type", "other")], factory: factory)
+        self.framesInOther = Counter(
+            label: "gatehouse_frames_in_total", dimensions: [("type", "other")], factory: factory)
         self.framesOut = counters("gatehouse_frames_out_total", Self.outboundTypes)
         self.errorsSent = Dictionary(
             uniqueKeysWithValues: (1...12).map { code in
                 let errorCode = ErrorCode(rawValue: UInt16(code))
-                return (errorCode, Counter(label: "gatehouse_errors_total", dimensions: [("code", "\(code)")], factory: factory))
+                return (
+                    errorCode,
+                    Counter(label: "gatehouse_errors_total", dimensions: [("code", "\(code)")], factory: factory)
+                )
             }
         )
-        self.errorsSentOther = Counter(label: "gatehouse_errors_total", dimensions: [("code", "other")], factory: factory)
+        self.errorsSentOther = Counter(
+            label: "gatehouse_errors_total", dimensions: [("code", "other")], factory: factory)
     }
 
     /// Adds frames received, by type; callers batch them (one call per type per read) to keep shared

@@ -1,20 +1,22 @@
-import GatehouseCore
-import NIOCore
+public import GatehouseCore
+public import NIOCore
 import Synchronization
 
 /// Records every event the gateway publishes, for tests to wait on.
-final class RecordingSink: EventSink {
+public final class RecordingSink: EventSink {
     private let recorded = Mutex<[GatewayEvent]>([])
 
-    func receive(_ event: GatewayEvent, durable: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Void>? {
+    public init() {}
+
+    public func receive(_ event: GatewayEvent, durable: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Void>? {
         self.recorded.withLock { $0.append(event) }
         return nil
     }
 
-    var events: [GatewayEvent] { self.recorded.withLock { $0 } }
+    public var events: [GatewayEvent] { self.recorded.withLock { $0 } }
 
     /// Status changes of one device, in order, as (online, reason).
-    func statuses(of deviceID: String) -> [(online: Bool, reason: StatusReason)] {
+    public func statuses(of deviceID: String) -> [(online: Bool, reason: StatusReason)] {
         self.events.compactMap { event in
             guard case .status(let change) = event, change.deviceID == deviceID else { return nil }
             return (change.online, change.reason)
@@ -22,7 +24,7 @@ final class RecordingSink: EventSink {
     }
 
     /// Waits until `condition` holds for the recorded events, for at most `timeout`.
-    func waitUntil(
+    public func waitUntil(
         timeout: Duration = .seconds(5),
         _ condition: ([GatewayEvent]) -> Bool
     ) async throws -> Bool {
@@ -35,7 +37,8 @@ final class RecordingSink: EventSink {
     }
 
     /// Waits for the device's status history to reach `count` entries and returns it.
-    func waitForStatuses(of deviceID: String, count: Int) async throws -> [(online: Bool, reason: StatusReason)] {
+    public func waitForStatuses(of deviceID: String, count: Int) async throws -> [(online: Bool, reason: StatusReason)]
+    {
         _ = try await self.waitUntil { events in
             events.count { event in
                 if case .status(let change) = event { return change.deviceID == deviceID }

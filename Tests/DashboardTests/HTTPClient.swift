@@ -1,0 +1,50 @@
+import Foundation
+import GatehouseTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+
+/// Real HTTP requests to a test gateway's dashboard port.
+struct HTTPClient {
+    let gateway: TestGateway
+    /// The token sent as `Authorization: Bearer`; nil sends none.
+    var token: String?
+
+    init(_ gateway: TestGateway, token: String? = nil, authorized: Bool = true) {
+        self.gateway = gateway
+        self.token = authorized ? (token ?? gateway.apiToken) : nil
+    }
+
+    struct Reply {
+        var status: Int
+        var text: String
+        var headers: HTTPFields
+        /// The body as JSON (an object or an array), or nil when it is not JSON.
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed]) }
+        var object: [String: Any] { self.json as? [String: Any] ?? [:] }
+        var array: [[String: Any]] { self.json as? [[String: Any]] ?? [] }
+    }
+
+    func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Reply {
+        let client = TestClient(host: "127.0.0.1", port: self.gateway.httpPort)
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        let response = try await client.execute(
+            TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        )
+        return Reply(
+            status: response.status.code,
+            text: response.body.map { String(buffer: $0) } ?? "",
+            headers: response.headers
+        )
+    }
+
+    func get(_ path: String) async throws -> Reply { try await self.request(.get, path) }
+    func post(_ path: String, _ body: String = "{}") async throws -> Reply {
+        try await self.request(.post, path, body: body)
+    }
+    func delete(_ path: String) async throws -> Reply { try await self.request(.delete, path) }
+}

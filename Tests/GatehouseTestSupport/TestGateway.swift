@@ -1,0 +1,142 @@
+public import DFP
+public import Dashboard
+public import DeviceServer
+import Foundation
+public import GatehouseCore
+import Logging
+import NIOCore
+import NIOPosix
+public import Prometheus
+import ServiceLifecycle
+public import Simulator
+
+/// A real gateway node on ephemeral loopback ports, as `gatehouse serve` assembles it (device server,
+/// dashboard, metrics), with its own data directory and a recording sink.
+public struct TestGateway: Sendable {
+    public let gateway: Gateway
+    public let server: DeviceServer
+    public let sink: RecordingSink
+    public let feed: DashboardFeed
+    public let metricsRegistry: PrometheusCollectorRegistry
+    public let port: Int
+    public let httpPort: Int
+    public let apiToken: String
+    public let dataDirectory: String
+    private let serviceGroup: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    public static let devicesDirectory: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("devices").path
+    }()
+
+    public static func start(_ configure: (inout GatewaySettings) -> Void = { _ in }) async throws -> TestGateway {
+        var settings = GatewaySettings()
+        settings.host = "127.0.0.1"
+        settings.devicePort = 0
+        settings.httpPort = 0
+        settings.dataDirectory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("gatehouse-test-\(UUID().uuidString)").path
+        settings.devicesDirectory = Self.devicesDirectory
+        settings.apiToken = "test-token-\(UUID().uuidString)"
+        configure(&settings)
+        try settings.validate()
+
+        var logger = Logger(label: "test-gateway")
+        logger.logLevel = .critical
+        let sink = RecordingSink()
+        let metricsRegistry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
+        let feed = DashboardFeed(metricsFactory: metricsFactory)
+        let gateway = Gateway(
+            settings: settings,
+            registry: try DeviceRegistry(dataDirectory: settings.dataDirectory),
+            profiles: try ProfileCatalog(directory: settings.devicesDirectory),
+            sinks: [sink, feed],
+            metrics: GatewayMetrics(factory: metricsFactory),
+            logger: logger
+        )
+        let group = MultiThreadedEventLoopGroup.singleton
+        let server = DeviceServer(gateway: gateway, group: group, logger: logger)
+        let dashboard = try DashboardServer(
+            gateway: gateway,
+            feed: feed,
+            apiToken: settings.apiToken!,
+            metricsRegistry: metricsRegistry,
+            group: group,
+            logger: logger
+        )
+        let serviceGroup = ServiceGroup(services: [server, dashboard], logger: logger)
+        let running = Task { try await serviceGroup.run() }
+        let port = try await server.localAddress.port!
+        let httpPort = try await dashboard.localAddress.port!
+        return TestGateway(
+            gateway: gateway,
+            server: server,
+            sink: sink,
+            feed: feed,
+            metricsRegistry: metricsRegistry,
+            port: port,
+            httpPort: httpPort,
+            apiToken: settings.apiToken!,
+            dataDirectory: settings.dataDirectory,
+            serviceGroup: serviceGroup,
+            running: running
+        )
+    }
+
+    /// Registers a device and returns its token.
+    public func register(_ id: String, profile: String? = nil) throws -> String {
+        try self.gateway.registry.add(id: id, profile: profile)
+    }
+
+    public func connect() async throws -> DeviceConnection {
+        try await DeviceConnection.connect(host: "127.0.0.1", port: self.port)
+    }
+
+    /// Connects and logs in; fails unless the gateway answers WELCOME.
+    public func login(
+        _ id: String,
+        token: String,
+        profile: String = "",
+        heartbeat: UInt16 = 0
+    ) async throws -> (DeviceConnection, Welcome) {
+        let device = try await self.connect()
+        try await device.send(
+            .hello(Hello(deviceID: id, token: token, profile: profile, heartbeatSeconds: heartbeat)), seq: 1)
+        guard case .welcome(let welcome)? = try await device.receive()?.message else {
+            throw TestFailure("no WELCOME for \(id)")
+        }
+        return (device, welcome)
+    }
+
+    /// The Prometheus text the gateway's `/metrics` serves.
+    public var metricsText: String {
+        var output: [UInt8] = []
+        self.metricsRegistry.emit(into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Graceful shutdown, as on SIGTERM; returns once every service's run() has returned.
+    public func stop() async throws {
+        await self.serviceGroup.triggerGracefulShutdown()
+        try await self.running.value
+        try? FileManager.default.removeItem(atPath: self.dataDirectory)
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension DeviceConnection {
+    /// Reads until the gateway sends an ERROR, returning its code, or nil if it closed without one.
+    public func expectError(timeout: Duration = .seconds(5)) async throws -> ErrorCode? {
+        while let packet = try await self.receive(timeout: timeout) {
+            if case .error(let report) = packet.message { return report.code }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Print a page's live DOM from headless Chromium once it contains given strings.
+
+`chromium --dump-dom` cannot wait for WebSocket-driven content: without --virtual-time-budget it
+dumps at the load event, and virtual time waits for fetches but not for socket messages, so the
+result is a race. This drives Chromium over the DevTools protocol on --remote-debugging-pipe
+(Python standard library only), polls the DOM in real time until every --wait-for string is in
+it (or --timeout passes), then prints document.documentElement.outerHTML.
+
+    python3 dump_dom.py [--wait-for TEXT]... [--timeout SECONDS] [--chromium PATH] URL
+
+Exit status: 0 when all strings appeared, 1 on timeout (the DOM is printed either way), 2 when
+Chromium could not be driven.
+"""
+import argparse
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Pipe:
+    """DevTools messages: JSON, NUL-terminated, written to Chromium's fd 3, read from its fd 4."""
+
+    def __init__(self, write_fd, read_fd):
+        self.write_fd, self.read_fd = write_fd, read_fd
+        self.buffer = b''
+        self.next_id = 0
+
+    def call(self, method, session=None, timeout=30, **params):
+        self.next_id += 1
+        message = {'id': self.next_id, 'method': method, 'params': params}
+        if session:
+            message['sessionId'] = session
+        os.write(self.write_fd, json.dumps(message).encode() + b'\0')
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read(deadline)
+            if reply.get('id') == self.next_id:  # anything else is an event: not needed here
+                if 'error' in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply['result']
+
+    def _read(self, deadline):
+        while b'\0' not in self.buffer:
+            ready, _, _ = select.select([self.read_fd], [], [], max(0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError('no answer from Chromium')
+            chunk = os.read(self.read_fd, 1 << 20)
+            if not chunk:
+                raise EOFError('Chromium closed the pipe')
+            self.buffer += chunk
+        message, self.buffer = self.buffer.split(b'\0', 1)
+        return json.loads(message)
+
+
+def launch(chromium, profile_dir, width, height):
+    to_chrome_read, to_chrome_write = os.pipe()
+    from_chrome_read, from_chrome_write = os.pipe()
+
+    def wire_fds():  # in the child: the pipe ends become fds 3 and 4, as Chromium expects
+        os.dup2(to_chrome_read, 3)
+        os.dup2(from_chrome_write, 4)
+
+    process = subprocess.Popen(
+        [chromium, '--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe',
+         f'--user-data-dir={profile_dir}', f'--window-size={width},{height}', 'about:blank'],
+        preexec_fn=wire_fds, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(to_chrome_read)
+    os.close(from_chrome_write)
+    return process, Pipe(to_chrome_write, from_chrome_read)
+
+
+def dump(pipe, url, wait_for, timeout):
+    targets = pipe.call('Target.getTargets')['targetInfos']
+    page = next(t for t in targets if t['type'] == 'page')
+    session = pipe.call('Target.attachToTarget', targetId=page['targetId'], flatten=True)['sessionId']
+    pipe.call('Page.navigate', session=session, url=url)
+    deadline = time.monotonic() + timeout
+    while True:
+        html = pipe.call('Runtime.evaluate', session=session, returnByValue=True,
+                         expression='document.documentElement.outerHTML')['result'].get('value') or ''
+        found = all(text in html for text in wait_for)
+        if found or time.monotonic() >= deadline:
+            return html, found
+        time.sleep(0.1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('url')
+    parser.add_argument('--wait-for', action='append', default=[], metavar='TEXT',
+                        help='dump once the DOM contains TEXT (repeatable); without it, wait --timeout')
+    parser.add_argument('--timeout', type=float, default=10.0, metavar='SECONDS')
+    parser.add_argument('--chromium', default='chromium')
+    parser.add_argument('--window-size', default='1400,900')
+    args = parser.parse_args()
+    width, height = args.window_size.split(',')
+
+    with tempfile.TemporaryDirectory(prefix='dump-dom-') as profile_dir:
+        process, pipe = launch(args.chromium, profile_dir, width, height)
+        try:
+            html, found = dump(pipe, args.url, args.wait_for, args.timeout)
+        except (RuntimeError, TimeoutError, EOFError, StopIteration) as err:
+            print(f'dump_dom: {err!r}', file=sys.stderr)
+            return 2
+        finally:
+            try:
+                pipe.call('Browser.close', timeout=5)
+            except Exception:
+                process.kill()
+            process.wait(timeout=10)
+    sys.stdout.write('<!DOCTYPE html>\n' + html + '\n')
+    if not found:
+        print(f'dump_dom: timed out after {args.timeout} s waiting for {args.wait_for}', file=sys.stderr)
+    return 0 if found else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
