@@ -13,9 +13,11 @@ Exit status: 0 when all strings appeared, 1 on timeout (the DOM is printed eithe
 Chromium could not be driven.
 """
 import argparse
+import fcntl
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,13 +64,20 @@ def launch(chromium, profile_dir, width, height):
     from_chrome_read, from_chrome_write = os.pipe()
 
     def wire_fds():  # in the child: the pipe ends become fds 3 and 4, as Chromium expects
-        os.dup2(to_chrome_read, 3)
-        os.dup2(from_chrome_write, 4)
+        # Move both ends above 4 first: either may itself be fd 3 or 4 when the parent left those
+        # open, and a plain dup2 would then overwrite one end with the other.
+        read_end = fcntl.fcntl(to_chrome_read, fcntl.F_DUPFD, 10)
+        write_end = fcntl.fcntl(from_chrome_write, fcntl.F_DUPFD, 10)
+        os.dup2(read_end, 3)
+        os.dup2(write_end, 4)
+        # A parent that runs threads (a test runner, say) may have blocked signals; Chromium's own
+        # process management needs them delivered.
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
     process = subprocess.Popen(
         [chromium, '--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe',
          f'--user-data-dir={profile_dir}', f'--window-size={width},{height}', 'about:blank'],
-        preexec_fn=wire_fds, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        preexec_fn=wire_fds, pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(to_chrome_read)
     os.close(from_chrome_write)
     return process, Pipe(to_chrome_write, from_chrome_read)

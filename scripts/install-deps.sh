@@ -2,7 +2,8 @@
 # Installs the Debian packages Gatehouse needs, only those that are missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev pkg-config)
+# chromium: the dashboard page is tested in a real (headless) browser.
+packages=(libsqlite3-dev pkg-config python3 chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
