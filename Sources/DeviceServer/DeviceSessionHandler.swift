@@ -394,8 +394,10 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         self.closeAfterFlushing(context: context)
     }
 
-    /// Writes what is pending, then closes; a peer that does not read gets a short grace period, not
-    /// an open socket.
+    /// Writes what is pending, then closes: first only the sending side, so that bytes the peer is
+    /// still sending are read and dropped rather than answered with a reset that would destroy the
+    /// ERROR before the device reads it; the connection closes fully when the peer closes its side or
+    /// after a short grace period, which also bounds a peer that does not read at all.
     private func closeAfterFlushing(context: ChannelHandlerContext) {
         self.state = .closing
         self.deadlineCheck?.cancel()
@@ -408,14 +410,16 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         } else {
             written.succeed()
         }
-        let linger = context.eventLoop.scheduleTask(in: .seconds(2)) {
+        context.eventLoop.scheduleTask(in: Self.closingGracePeriod) {
             channel.close(promise: nil)
         }
         written.futureResult.whenComplete { _ in
-            linger.cancel()
-            channel.close(promise: nil)
+            channel.close(mode: .output, promise: nil)
         }
     }
+
+    /// How long a closing connection may take to read its last bytes and close its side.
+    static let closingGracePeriod: TimeAmount = .seconds(2)
 
     /// Reports the session's end to the gateway once, whatever ends it first.
     private func endSession(reason: StatusReason) {

@@ -70,8 +70,10 @@ public actor DeviceConnection {
 
     /// Whether the gateway has closed the connection (after reading everything it sent).
     public func isClosed(within timeout: Duration = .seconds(5)) async throws -> Bool {
-        while let packet = try await self.receive(timeout: timeout) {
-            _ = packet
+        do {
+            while try await self.receive(timeout: timeout) != nil {}
+        } catch let error as IOError where error.errnoCode == ECONNRESET {
+            // A reset closes the connection as surely as a FIN.
         }
         return true
     }
