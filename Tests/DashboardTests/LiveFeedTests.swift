@@ -74,9 +74,7 @@ struct LiveFeedTests {
         _ = try await client.next(type: "snapshot")
 
         client.send(#"{"type":"subscribe","devices":["sub-b"]}"#)
-        // The subscription applies to messages after it: wait until b's telemetry arrives, then check
-        // that nothing from a came with or after it.
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.barrier(client, "after-subscribe")
         for seq in UInt16(1)...3 {
             try await a.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: seq)
         }
@@ -86,7 +84,7 @@ struct LiveFeedTests {
 
         client.send(#"{"type":"subscribe","devices":"*"}"#)
         client.send(#"{"type":"unsubscribe","devices":["sub-b"]}"#)
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.barrier(client, "after-unsubscribe")
         try await b.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: 101)
         try await a.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: 4)
         let next = try await client.next(type: "telemetry")
@@ -96,6 +94,13 @@ struct LiveFeedTests {
         await a.close()
         await b.close()
         try await gateway.stop()
+    }
+
+    /// Waits until the server has handled everything the client sent before: it reads a client's
+    /// messages in order, so the answer to a command sent last comes after they took effect.
+    static func barrier(_ client: LiveFeedTestClient, _ id: String) async throws {
+        client.send(#"{"type":"command","request_id":"\#(id)","device":"nobody","name":"barrier"}"#)
+        _ = try await client.next(type: "command_result") { $0["request_id"] as? String == id }
     }
 
     @Test func commandsFromAClientAreAnsweredWithTheirRequestID() async throws {
