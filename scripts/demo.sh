@@ -28,7 +28,9 @@ thermo=$(token_for thermo-0001 thermostat)
 meter=$(token_for meter-0001 power-meter)
 tracker=$(token_for tracker-0001 gps-tracker)
 
-"$bin/gatehouse" serve --data-dir "$data" --device-port "$port" --host 127.0.0.1 --log-level "${DEMO_LOG_LEVEL:-debug}" &
+http_port="${DEMO_HTTP_PORT:-8080}"
+"$bin/gatehouse" serve --data-dir "$data" --device-port "$port" --http-port "$http_port" --host 127.0.0.1 \
+    --log-level "${DEMO_LOG_LEVEL:-info}" &
 pids+=($!)
 for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -43,7 +45,11 @@ sim --id meter-0001 --token "$meter" --profile power-meter --interval 1 \
 sim --id tracker-0001 --token "$tracker" --profile gps-tracker --interval 3 \
     --field 1:i32:523000000..523100000 --field 2:i32:133000000..133100000 --field 3:u16:0..900
 
+api_token=$(cat "$data/api-token")
 echo
 echo "Gatehouse demo: gateway on 127.0.0.1:$port with 3 simulated devices (thermo-0001, meter-0001, tracker-0001)."
+echo "Dashboard:  http://127.0.0.1:$http_port/?token=$api_token"
+echo "REST API:   curl -H 'Authorization: Bearer $api_token' http://127.0.0.1:$http_port/api/devices"
+echo "Metrics:    curl -H 'Authorization: Bearer $api_token' http://127.0.0.1:$http_port/metrics"
 echo "Registry: $data   Ctrl-C stops it."
 wait "${pids[0]}"

@@ -7,7 +7,7 @@ result is a race. This drives Chromium over the DevTools protocol on --remote-de
 (Python standard library only), polls the DOM in real time until every --wait-for string is in
 it (or --timeout passes), then prints document.documentElement.outerHTML.
 
-    python3 dump_dom.py [--wait-for TEXT]... [--timeout SECONDS] [--chromium PATH] URL
+    python3 dump-dom.py [--wait-for TEXT]... [--timeout SECONDS] [--screenshot PNG] [--chromium PATH] URL
 
 Exit status: 0 when all strings appeared, 1 on timeout (the DOM is printed either way), 2 when
 Chromium could not be driven.
@@ -83,7 +83,14 @@ def launch(chromium, profile_dir, width, height):
     return process, Pipe(to_chrome_write, from_chrome_read)
 
 
-def dump(pipe, url, wait_for, timeout):
+def screenshot(pipe, session, path):
+    import base64
+    data = pipe.call('Page.captureScreenshot', session=session, format='png')['data']
+    with open(path, 'wb') as file:
+        file.write(base64.b64decode(data))
+
+
+def dump(pipe, url, wait_for, timeout, screenshot_path=None):
     targets = pipe.call('Target.getTargets')['targetInfos']
     page = next(t for t in targets if t['type'] == 'page')
     session = pipe.call('Target.attachToTarget', targetId=page['targetId'], flatten=True)['sessionId']
@@ -94,6 +101,9 @@ def dump(pipe, url, wait_for, timeout):
                          expression='document.documentElement.outerHTML')['result'].get('value') or ''
         found = all(text in html for text in wait_for)
         if found or time.monotonic() >= deadline:
+            if screenshot_path:
+                time.sleep(1)  # let the page's next render (at most 4 a second) and charts catch up
+                screenshot(pipe, session, screenshot_path)
             return html, found
         time.sleep(0.1)
 
@@ -106,13 +116,14 @@ def main():
     parser.add_argument('--timeout', type=float, default=10.0, metavar='SECONDS')
     parser.add_argument('--chromium', default='chromium')
     parser.add_argument('--window-size', default='1400,900')
+    parser.add_argument('--screenshot', metavar='PNG', help='also save a screenshot of the page then')
     args = parser.parse_args()
     width, height = args.window_size.split(',')
 
     with tempfile.TemporaryDirectory(prefix='dump-dom-') as profile_dir:
         process, pipe = launch(args.chromium, profile_dir, width, height)
         try:
-            html, found = dump(pipe, args.url, args.wait_for, args.timeout)
+            html, found = dump(pipe, args.url, args.wait_for, args.timeout, args.screenshot)
         except (RuntimeError, TimeoutError, EOFError, StopIteration) as err:
             print(f'dump_dom: {err!r}', file=sys.stderr)
             return 2

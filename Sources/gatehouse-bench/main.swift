@@ -8,6 +8,8 @@ import NIOPosix
 //     swift run -c release gatehouse-bench [codec|sessions|all] [rounds]
 // and an end-to-end load against a running gateway (started with --allow-unknown-devices):
 //     swift run -c release gatehouse-bench load PORT [DEVICES] [WINDOW] [SECONDS]
+// and telemetry → dashboard latency (10 WebSocket clients, DEVICES msgs/s in all):
+//     swift run -c release gatehouse-bench fanout DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]
 // Each figure is the median of several rounds; the numbers belong in the README's performance section.
 
 func median(_ values: [Double]) -> Double {
@@ -138,6 +140,22 @@ func benchmarkSessionTable(rounds: Int) {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "fanout" {
+    let numbers = arguments.dropFirst().compactMap { Int($0) }
+    guard arguments.count >= 4, numbers.count >= 2 else {
+        fatalError("usage: gatehouse-bench fanout DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]")
+    }
+    let benchmark = FanOutBenchmark(
+        devicePort: numbers[0],
+        httpPort: numbers[1],
+        apiToken: arguments[3],
+        devices: numbers.count > 2 ? numbers[2] : 1_000,
+        clients: numbers.count > 3 ? numbers[3] : 10,
+        seconds: min(numbers.count > 4 ? numbers[4] : 20, 120)
+    )
+    try await benchmark.run()
+    exit(0)
+}
 if arguments.first == "load" {
     let numbers = arguments.dropFirst().compactMap { Int($0) }
     guard let port = numbers.first else { fatalError("usage: gatehouse-bench load PORT [DEVICES] [WINDOW] [SECONDS]") }

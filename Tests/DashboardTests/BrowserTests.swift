@@ -17,7 +17,8 @@ struct BrowserTests {
     static func renderedPage(_ url: String, waitFor: [String]) async throws -> (status: Int32, html: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.dumpScript, "--timeout", "30"] + waitFor.flatMap { ["--wait-for", $0] } + [url]
+        process.arguments =
+            ["python3", Self.dumpScript, "--timeout", "30"] + waitFor.flatMap { ["--wait-for", $0] } + [url]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
@@ -60,7 +61,8 @@ struct BrowserTests {
     @Test func withoutATokenThePageAsksForOne() async throws {
         let gateway = try await TestGateway.start()
         _ = try gateway.register("hidden-device")
-        let page = try await Self.renderedPage("http://127.0.0.1:\(gateway.httpPort)/?token=wrong", waitFor: ["Invalid token"])
+        let page = try await Self.renderedPage(
+            "http://127.0.0.1:\(gateway.httpPort)/?token=wrong", waitFor: ["Invalid token"])
         #expect(page.status == 0)
         #expect(!page.html.contains("hidden-device"))
         try await gateway.stop()

@@ -199,6 +199,9 @@ function applySnapshot(msg) {
     for (const id of map.keys()) if (!devices.has(id)) map.delete(id);
   }
   if (state.selected !== null && !devices.has(state.selected)) select(null);
+  // A link may name a device to open (?device=ID), as operators share them.
+  const linked = new URLSearchParams(location.search).get('device');
+  if (state.selected === null && linked && devices.has(linked)) select(linked);
   backoffAttempt = 0;
   setFeedState('connected');
   markAllDirty();
