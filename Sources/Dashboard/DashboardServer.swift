@@ -120,9 +120,6 @@ public final class DashboardFeed: EventSink {
     func closeClients() {
         self.liveFeed.closeClients()
     }
-
-    /// Dashboard clients connected now.
-    public var clientCount: Int { self.liveFeed.clientCount }
 }
 
 /// The HTTP listener could not be opened, typically because the port is taken.

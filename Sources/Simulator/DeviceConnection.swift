@@ -18,12 +18,10 @@ public actor DeviceConnection {
         self.inbox = inbox
     }
 
-    /// Connects to `host:port`, optionally from a given local address (to spread many simulated
-    /// devices over several loopback source addresses).
+    /// Connects to `host:port`.
     public static func connect(
         host: String,
         port: Int,
-        bindingTo localAddress: SocketAddress? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         receiveBufferSize: Int? = nil
     ) async throws -> DeviceConnection {
@@ -32,9 +30,6 @@ public actor DeviceConnection {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
         if let receiveBufferSize {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
-        }
-        if let localAddress {
-            bootstrap = bootstrap.bind(to: localAddress)
         }
         let channel = try await bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -87,8 +82,6 @@ public actor DeviceConnection {
     public func close() async {
         try? await self.channel.close()
     }
-
-    public var localAddress: SocketAddress? { self.channel.localAddress }
 }
 
 /// Hands decoded frames (and the end of the connection) to the `FrameInbox` of their connection.

@@ -20,8 +20,6 @@ final class LiveFeed: EventSink {
         self.metrics = metrics
     }
 
-    var clientCount: Int { self.clients.load(ordering: .acquiring).all.count }
-
     func add(_ client: LiveFeedClient) {
         self.update { $0 + [client] }
         self.metrics.webSocketClients.increment()

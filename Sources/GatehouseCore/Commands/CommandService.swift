@@ -94,7 +94,4 @@ public final class CommandService: EventSink {
         }
         return nil
     }
-
-    /// Commands sent and not yet answered.
-    public var pendingCount: Int { self.pending.withLock { $0.count } }
 }
