@@ -100,6 +100,21 @@ let package = Package(
             resources: [.copy("Page")],
             swiftSettings: strictConcurrency
         ),
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // The MQTT side: a safe Swift wrapper of libmosquitto (the bridge itself lands with issue 4).
+        .target(
+            name: "MQTTBridge",
+            dependencies: [
+                "CMosquitto",
+                "GatehouseCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictConcurrency
+        ),
         // Simulated devices over real TCP: the demo, the end-to-end checks and the load generator.
         .target(
             name: "Simulator",
@@ -202,6 +217,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strictConcurrency
+        ),
+        .testTarget(
+            name: "MQTTBridgeTests",
+            dependencies: ["MQTTBridge", "GatehouseTestSupport"],
             swiftSettings: strictConcurrency
         ),
         // Runs the built `gatehouse` executable as a user would: registry commands, config, signals.

@@ -2,8 +2,9 @@
 # Installs the Debian packages Gatehouse needs, only those that are missing.
 set -euo pipefail
 
-# chromium: the dashboard page is tested in a real (headless) browser.
-packages=(libsqlite3-dev pkg-config python3 chromium)
+# chromium: the dashboard page is tested in a real (headless) browser; mosquitto: the MQTT bridge is
+# tested against a real broker.
+packages=(libsqlite3-dev pkg-config python3 chromium libmosquitto-dev mosquitto)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

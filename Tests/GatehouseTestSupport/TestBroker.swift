@@ -1,0 +1,93 @@
+import Foundation
+import Glibc
+
+/// A real `mosquitto` on an ephemeral loopback port, started for a test and stopped by its PID.
+public final class TestBroker: Sendable {
+    public let port: Int
+    private let directory: URL
+    private let process: Process
+
+    /// Starts a broker; `port` reuses one (to restart a broker a test stopped).
+    public init(port: Int? = nil) async throws {
+        self.port = try port ?? Self.freePort()
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        let config = self.directory.appendingPathComponent("mosquitto.conf")
+        try """
+        listener \(self.port) 127.0.0.1
+        allow_anonymous true
+        persistence false
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        process.arguments = ["-c", config.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try await self.waitUntilListening()
+    }
+
+    /// Stops the broker (SIGTERM to its PID, SIGKILL if it lingers) and waits for it to exit.
+    public func stop() async {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGTERM)
+            // Polled with sleeps that free the thread: a test's threads are shared with every other test.
+            for attempt in 0..<500 where self.process.isRunning {
+                if attempt == 250 { kill(self.process.processIdentifier, SIGKILL) }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    deinit {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGKILL)
+        }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    private func waitUntilListening() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if Self.accepts(port: self.port) { return }
+            guard self.process.isRunning else { throw TestFailure("mosquitto exited at start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("mosquitto did not listen on \(self.port)")
+    }
+
+    private static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// A port the kernel just handed out for a moment; the broker binds it right after.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+            }
+        }
+        guard bound else { throw TestFailure("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
