@@ -14,6 +14,12 @@ struct ShutdownTests {
             devices.append(try await gateway.login("dev-\(index)", token: token).0)
         }
         let unauthenticated = try await gateway.connect()
+        // Connections still in the kernel's accept queue when the listener closes are reset by the
+        // kernel, not shut down by the gateway: wait until the gateway has accepted all six.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !gateway.metricsText.contains("gatehouse_connections_total 6"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
 
         try await gateway.stop()
 

@@ -94,7 +94,7 @@ struct ServeCommandTests {
         try """
         heartbeat: 35s
         heartbeat_max: 50
-        hello-timeout: 500ms
+        hello-timeout: 2s
         allow_unknown_devices: true
         log_level: info
         """.write(to: config, atomically: true, encoding: .utf8)
@@ -108,7 +108,7 @@ struct ServeCommandTests {
         #expect(welcome.heartbeatSeconds == 40)
         // The config's hello timeout applies to a silent connection.
         let silent = try await DeviceConnection.connect(host: "127.0.0.1", port: port)
-        guard case .error(let report)? = try await silent.receive(timeout: .seconds(3))?.message else {
+        guard case .error(let report)? = try await silent.receive(timeout: .seconds(10))?.message else {
             throw CLIFailure("no ERROR for a silent peer")
         }
         #expect(report.code == .notAuthenticated)
