@@ -3,7 +3,9 @@ public import DFP
 
 /// The gateway's own metrics (connections, sessions, frames, errors, logins, commands), created from an
 /// explicit factory so every gateway in one process (the tests run many) reports to its own registry.
-public struct GatewayMetrics: Sendable {
+/// A class, not a struct: the connection handlers reach it for every read batch, and passing a struct of
+/// a dozen metric references would retain and release each of them every time (seen in perf).
+public final class GatewayMetrics: Sendable {
     public let connectionsAccepted: Counter
     public let connectionsOpen: Meter
     public let sessionsOpen: Meter
