@@ -60,7 +60,6 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         self.deadlineCheck?.cancel()
         self.deadlineCheck = nil
         self.endSession(reason: .error)
-        self.state = .closing
         context.fireChannelInactive()
     }
 
@@ -92,9 +91,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         default:
             self.gateway.peerLogger.log(
                 level: .debug, "connection error", metadata: self.metadata(["error": "\(error)"]))
-            self.endSession(reason: .error)
-            self.state = .closing
-            context.close(promise: nil)
+            self.closeAbruptly(context: context)
         }
     }
 
@@ -107,10 +104,7 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
                 "device stopped reading: closing",
                 metadata: self.metadata(["max_send_buffer": "\(self.gateway.settings.maxSendBuffer)"])
             )
-            self.endSession(reason: .error)
-            self.state = .closing
-            self.pendingOutput = nil
-            context.close(promise: nil)
+            self.closeAbruptly(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -421,12 +415,20 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
     /// How long a closing connection may take to read its last bytes and close its side.
     static let closingGracePeriod: TimeAmount = .seconds(2)
 
-    /// Reports the session's end to the gateway once, whatever ends it first.
+    /// Reports the session's end to the gateway once, whatever ends it first, and stops handling the
+    /// connection's frames.
     private func endSession(reason: StatusReason) {
         if case .established(let session) = self.state {
             self.gateway.close(session, reason: reason)
-            self.state = .closing
         }
+        self.state = .closing
+    }
+
+    /// Closes without a last word, for a connection that failed or whose peer does not read.
+    private func closeAbruptly(context: ChannelHandlerContext) {
+        self.endSession(reason: .error)
+        self.pendingOutput = nil
+        context.close(promise: nil)
     }
 
     private var isClosing: Bool {

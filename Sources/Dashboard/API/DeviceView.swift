@@ -25,7 +25,7 @@ struct DeviceView: Sendable {
     var json: JSONValue {
         let status = self.entry?.status
         let session = status?.session
-        let online = status?.online ?? false
+        let online = self.isOnline
         let profile = session?.profile?.name ?? self.registeredProfile
         let telemetry: JSONValue =
             self.entry?.lastTelemetry.map { report in

@@ -9,7 +9,7 @@ extension JSONValue {
         case .uint(let value): self = .uint(value)
         case .double(let value): self = .double(value)
         case .string(let value): self = .string(value)
-        case .bytes(let value): self = .string(value.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        case .bytes(let value): self = .string(value.hexString)
         }
     }
 

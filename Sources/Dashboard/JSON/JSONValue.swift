@@ -5,7 +5,7 @@ import Foundation
 /// Messages are assembled from the gateway's own types (named values, statuses) whose shape depends on
 /// the device's profile, which `Codable` models poorly; a small value type keeps that direct and lets
 /// the live feed serialize each event once for all its clients.
-enum JSONValue: Sendable, Equatable {
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -15,10 +15,6 @@ enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     /// Keys keep their order, so messages read naturally (`type` first).
     case object([(String, JSONValue)])
-
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
-        lhs.serialized() == rhs.serialized()
-    }
 
     func serialized() -> String {
         var output = ""

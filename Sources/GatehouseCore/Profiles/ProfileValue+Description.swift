@@ -7,7 +7,7 @@ extension ProfileValue: CustomStringConvertible {
         case .uint(let value): "\(value)"
         case .double(let value): "\(value)"
         case .string(let value): "\"\(value)\""
-        case .bytes(let value): "0x" + value.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        case .bytes(let value): "0x" + value.hexString
         }
     }
 }
@@ -16,5 +16,12 @@ extension NamedValue: CustomStringConvertible {
     /// `temperature=21.5°C`
     public var description: String {
         "\(self.name)=\(self.value)\(self.unit ?? "")"
+    }
+}
+
+extension [UInt8] {
+    /// Lowercase hex, two digits a byte: how `bytes` values are shown in logs and JSON.
+    public var hexString: String {
+        self.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

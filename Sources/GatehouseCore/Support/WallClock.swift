@@ -6,7 +6,8 @@ public import NIOCore
 /// Frames are timestamped with `NIODeadline.now()` (one cheap monotonic read); turning that into wall
 /// time is deferred to whoever displays it, by one fixed offset taken when the gateway starts.
 public struct WallClock: Sendable {
-    private let epochNanosAtUptimeZero: Int64
+    @usableFromInline
+    let epochNanosAtUptimeZero: Int64
 
     public init() {
         let uptime = Int64(NIODeadline.now().uptimeNanoseconds)
@@ -16,11 +17,8 @@ public struct WallClock: Sendable {
 
     @inlinable
     public func epochMilliseconds(at deadline: NIODeadline) -> Int64 {
-        (self.epochNanosAtUptimeZeroValue + Int64(deadline.uptimeNanoseconds)) / 1_000_000
+        (self.epochNanosAtUptimeZero + Int64(deadline.uptimeNanoseconds)) / 1_000_000
     }
-
-    @usableFromInline
-    var epochNanosAtUptimeZeroValue: Int64 { self.epochNanosAtUptimeZero }
 
     public func nowMilliseconds() -> Int64 {
         self.epochMilliseconds(at: .now())
