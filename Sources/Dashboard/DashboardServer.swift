@@ -104,8 +104,9 @@ public struct DashboardServer: Service {
 public final class DashboardFeed: EventSink {
     let liveFeed: LiveFeed
 
-    public init(metricsFactory: any MetricsFactory) {
-        self.liveFeed = LiveFeed(metrics: DashboardMetrics(factory: metricsFactory))
+    /// - Parameter nodeID: this gateway node's ID (`GatewaySettings.nodeID`), named in its messages.
+    public init(nodeID: String, metricsFactory: any MetricsFactory) {
+        self.liveFeed = LiveFeed(nodeID: nodeID, metrics: DashboardMetrics(factory: metricsFactory))
     }
 
     public func receive(_ event: GatewayEvent, durable: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Void>? {

@@ -1,24 +1,33 @@
 import CMosquitto
 import Synchronization
 
-/// The Swift side of libmosquitto's callbacks: runs on its network thread, and only resumes waiters
-/// and yields messages under a short lock.
+/// The Swift side of libmosquitto's callbacks: runs on the client's network thread, and only updates
+/// state under a short lock, resumes waiters and calls the owner's handlers.
 final class MosquittoCallbacks: Sendable {
+    /// Called when a publish is acknowledged (true) or abandoned at disconnect (false).
+    typealias Completion = @Sendable (Bool) -> Void
+
     private struct State {
         var connected = false
         var connectionWaiters: [CheckedContinuation<Void, Never>] = []
-        /// Publishes waiting for their PUBACK, by message ID.
-        var awaitingAcknowledgement: [Int32: CheckedContinuation<Void, Never>] = [:]
-        /// PUBACKs that arrived before their publish call had registered its waiter.
+        /// Publishes waiting for their PUBACK (QoS 1) or their sending (QoS 0), by message ID.
+        var awaitingAcknowledgement: [Int32: Completion] = [:]
+        /// Acknowledgements that arrived before their publish had registered its completion.
         var acknowledgedEarly: Set<Int32> = []
     }
 
     private let state = Mutex(State())
+    private let onConnect: (@Sendable () -> Void)?
+    private let onMessage: @Sendable (MQTTMessage) -> Void
     let messages: AsyncStream<MQTTMessage>
     private let messageContinuation: AsyncStream<MQTTMessage>.Continuation
 
-    init() {
-        (self.messages, self.messageContinuation) = AsyncStream.makeStream()
+    init(onConnect: (@Sendable () -> Void)?, onMessage: (@Sendable (MQTTMessage) -> Void)?) {
+        let (messages, continuation) = AsyncStream.makeStream(of: MQTTMessage.self)
+        self.messages = messages
+        self.messageContinuation = continuation
+        self.onConnect = onConnect
+        self.onMessage = onMessage ?? { continuation.yield($0) }
     }
 
     static func from(_ context: UnsafeMutableRawPointer?) -> MosquittoCallbacks {
@@ -27,8 +36,11 @@ final class MosquittoCallbacks: Sendable {
 
     var isConnected: Bool { self.state.withLock { $0.connected } }
 
+    /// The broker's CONNACK. The owner's handler runs before waiters resume, so it can subscribe and
+    /// republish before anything else is sent on the new connection.
     func connected(code: Int32) {
         guard code == 0 else { return }
+        self.onConnect?()
         let waiters = self.state.withLock { state in
             state.connected = true
             defer { state.connectionWaiters = [] }
@@ -37,7 +49,7 @@ final class MosquittoCallbacks: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func disconnected(code: Int32) {
+    func disconnected() {
         self.state.withLock { $0.connected = false }
     }
 
@@ -52,32 +64,41 @@ final class MosquittoCallbacks: Sendable {
     }
 
     func acknowledged(_ messageID: Int32) {
-        let waiter = self.state.withLock { state in
-            guard let waiter = state.awaitingAcknowledgement.removeValue(forKey: messageID) else {
+        let completion = self.state.withLock { state in
+            guard let completion = state.awaitingAcknowledgement.removeValue(forKey: messageID) else {
                 state.acknowledgedEarly.insert(messageID)
-                return nil as CheckedContinuation<Void, Never>?
+                return nil as Completion?
             }
-            return waiter
+            return completion
         }
-        waiter?.resume()
+        completion?(true)
     }
 
-    func waitForAcknowledgement(of messageID: Int32) async {
-        await withCheckedContinuation { continuation in
-            let alreadyAcknowledged = self.state.withLock { state in
-                if state.acknowledgedEarly.remove(messageID) != nil { return true }
-                state.awaitingAcknowledgement[messageID] = continuation
-                return false
-            }
-            if alreadyAcknowledged { continuation.resume() }
+    func register(_ messageID: Int32, completion: @escaping Completion) {
+        let alreadyAcknowledged = self.state.withLock { state in
+            if state.acknowledgedEarly.remove(messageID) != nil { return true }
+            state.awaitingAcknowledgement[messageID] = completion
+            return false
         }
+        if alreadyAcknowledged { completion(true) }
+    }
+
+    /// At disconnect: publishes that will never be acknowledged on this client learn so.
+    func abandonPending() {
+        let abandoned = self.state.withLock { state in
+            defer {
+                state.awaitingAcknowledgement = [:]
+                state.acknowledgedEarly = []
+            }
+            return Array(state.awaitingAcknowledgement.values)
+        }
+        for completion in abandoned { completion(false) }
     }
 
     func received(_ message: mosquitto_message) {
         let topic = String(cString: message.topic)
         let payload = [UInt8](UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
-        self.messageContinuation.yield(
-            MQTTMessage(topic: topic, payload: payload, qos: Int(message.qos), retain: message.retain))
+        self.onMessage(MQTTMessage(topic: topic, payload: payload, qos: Int(message.qos), retain: message.retain))
     }
 
     func finish() {

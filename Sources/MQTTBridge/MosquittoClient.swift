@@ -1,20 +1,16 @@
 import CMosquitto
-import Foundation
-import Synchronization
+public import Foundation
+public import Logging
 
-/// One MQTT connection through libmosquitto, with async/await on top of its callbacks.
+/// One MQTT connection through libmosquitto, with async/await and completion handlers on top of its
+/// callbacks.
 ///
-/// libmosquitto runs the connection on a thread of its own (`mosquitto_loop_start`) and calls back on
-/// that thread; the callbacks only resume continuations and yield messages, so nothing ever blocks
-/// the caller's threads, and a publish returns once the broker's PUBACK arrived (QoS 1). The library
-/// reconnects by itself with exponential back-off and resends QoS 1 messages still in flight.
-public final class MosquittoClient: @unchecked Sendable {
-    // `@unchecked` because of `handle`, a C pointer: it is created in `init` and destroyed in `deinit`,
-    // when no other reference to this object exists, and in between it is used only through the
-    // calls libmosquitto documents as thread-safe while `mosquitto_loop_start`'s thread runs the
-    // connection (publish, subscribe, disconnect, loop_stop). All Swift state lives in `callbacks`,
-    // which is `Sendable` through its mutex.
-
+/// The connection runs on a thread of its own, which calls `mosquitto_loop` and reconnects with
+/// exponential back-off and jitter; libmosquitto's callbacks run there and only update state and
+/// call the owner's handlers, so nothing blocks the caller's threads (a publish from an event loop
+/// takes libmosquitto's short internal locks and wakes the network thread). A QoS 1 publish
+/// completes on the broker's PUBACK.
+public final class MosquittoClient: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
@@ -24,6 +20,9 @@ public final class MosquittoClient: @unchecked Sendable {
         public var keepAliveSeconds = 30
         public var username: String?
         public var password: String?
+        /// TLS to the broker, verified against this CA file (PEM), or the system's CAs when nil.
+        public var usesTLS = false
+        public var caFile: String?
         /// The message the broker publishes if this client disappears without disconnecting.
         public var will: (topic: String, payload: [UInt8], retain: Bool)?
         /// Bound on QoS 1 messages awaiting PUBACK: measured here, 20 to 100 keeps throughput high, while
@@ -43,122 +42,114 @@ public final class MosquittoClient: @unchecked Sendable {
         return true
     }()
 
-    private let handle: OpaquePointer
-    private let callbacks: MosquittoCallbacks
-    private let configuration: Configuration
+    private let connection: MosquittoConnection
 
-    /// Messages of the client's subscriptions, in the order the broker sent them.
-    public var messages: AsyncStream<MQTTMessage> { self.callbacks.messages }
+    /// Messages of the client's subscriptions, in the order the broker sent them, unless the client was
+    /// made with an `onMessage` handler.
+    public var messages: AsyncStream<MQTTMessage> { self.connection.callbacks.messages }
 
-    public init(_ configuration: Configuration) throws(MosquittoError) {
+    /// - Parameters:
+    ///   - onConnect: called on the network thread after each CONNACK, before anything else is sent on
+    ///     the new connection: the place to subscribe (again) and republish state. Must not block.
+    ///   - onMessage: called on the network thread for each message; must not block. Without it,
+    ///     messages go to `messages`.
+    public init(
+        _ configuration: Configuration,
+        logger: Logger = Logger(label: "mqtt"),
+        onConnect: (@Sendable () -> Void)? = nil,
+        onMessage: (@Sendable (MQTTMessage) -> Void)? = nil
+    ) throws(MosquittoError) {
         precondition(Self.libraryInitialized)
         precondition((1...60_000).contains(configuration.maxInflight), "in-flight messages must be bounded")
-        self.configuration = configuration
-        self.callbacks = MosquittoCallbacks()
-        let context = Unmanaged.passUnretained(self.callbacks).toOpaque()
-        guard let handle = mosquitto_new(configuration.clientID, configuration.cleanSession, context) else {
-            throw MosquittoError(operation: "creating an MQTT client", code: Int32(MOSQ_ERR_NOMEM.rawValue))
-        }
-        self.handle = handle
-        try MosquittoError.check(
-            mosquitto_max_inflight_messages_set(handle, UInt32(configuration.maxInflight)),
-            "bounding messages in flight"
-        )
-        try MosquittoError.check(mosquitto_reconnect_delay_set(handle, 1, 30, true), "setting reconnect back-off")
-        if let username = configuration.username {
-            try MosquittoError.check(
-                mosquitto_username_pw_set(handle, username, configuration.password), "setting credentials")
-        }
-        if let will = configuration.will {
-            let code = will.payload.withUnsafeBytes { payload in
-                mosquitto_will_set(handle, will.topic, Int32(payload.count), payload.baseAddress, 1, will.retain)
-            }
-            try MosquittoError.check(code, "setting the will on \(will.topic)")
-        }
-        mosquitto_connect_callback_set(handle) { _, context, code in
-            MosquittoCallbacks.from(context).connected(code: code)
-        }
-        mosquitto_disconnect_callback_set(handle) { _, context, code in
-            MosquittoCallbacks.from(context).disconnected(code: code)
-        }
-        mosquitto_publish_callback_set(handle) { _, context, messageID in
-            MosquittoCallbacks.from(context).acknowledged(messageID)
-        }
-        mosquitto_message_callback_set(handle) { _, context, message in
-            guard let message else { return }
-            MosquittoCallbacks.from(context).received(message.pointee)
-        }
+        let callbacks = MosquittoCallbacks(onConnect: onConnect, onMessage: onMessage)
+        self.connection = try MosquittoConnection(configuration, callbacks: callbacks, logger: logger)
     }
 
-    /// Connects in the background; `waitUntilConnected` tells when the broker accepted it.
-    public func start() throws(MosquittoError) {
-        try MosquittoError.check(
-            mosquitto_connect_async(
-                self.handle, self.configuration.host, Int32(self.configuration.port),
-                Int32(self.configuration.keepAliveSeconds)),
-            "connecting to \(self.configuration.host):\(self.configuration.port)"
-        )
-        try MosquittoError.check(mosquitto_loop_start(self.handle), "starting the network thread")
+    /// Starts the network thread, which connects and keeps reconnecting until `disconnect`;
+    /// `waitUntilConnected` tells when the broker accepted the connection.
+    public func start() {
+        let connection = self.connection
+        let thread = Thread { connection.run() }
+        thread.name = "mqtt \(connection.configuration.clientID)"
+        connection.started.store(true, ordering: .releasing)
+        thread.start()
     }
 
     /// Waits until the broker has accepted the connection (again, after a reconnect).
     public func waitUntilConnected() async {
-        await self.callbacks.waitUntilConnected()
+        await self.connection.callbacks.waitUntilConnected()
     }
 
-    public var isConnected: Bool { self.callbacks.isConnected }
+    public var isConnected: Bool { self.connection.callbacks.isConnected }
 
-    /// Publishes and returns once the message is safe at the broker: its PUBACK for QoS 1, its handing to
-    /// the network thread for QoS 0.
+    /// Hands a message to libmosquitto; `completion` runs on the network thread with true once the
+    /// message is safe at the broker (its PUBACK for QoS 1, its sending for QoS 0), or with false if
+    /// the client disconnects first.
     ///
     /// Refused with a "not connected" error while the connection is down: libmosquitto would answer
     /// MOSQ_ERR_NO_CONN too, yet still queue a QoS 1 message and send it after the reconnect (seen
     /// with 2.0.11), so a caller that keeps and retries it would send it twice, and nothing bounds that
-    /// queue. The caller's own bounded outbox holds messages while the broker is away.
-    public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) async throws {
-        guard self.callbacks.isConnected else {
+    /// queue. The caller's own bounded outbox holds messages while the broker is away. Messages already
+    /// handed over when the connection drops are resent by libmosquitto after the reconnect, before
+    /// anything newer.
+    public func publish(
+        topic: String,
+        payload: some ContiguousBytes,
+        qos: Int = 1,
+        retain: Bool = false,
+        completion: @escaping @Sendable (Bool) -> Void
+    ) throws(MosquittoError) {
+        let callbacks = self.connection.callbacks
+        guard callbacks.isConnected else {
             throw MosquittoError(operation: "publishing to \(topic)", code: Int32(MOSQ_ERR_NO_CONN.rawValue))
         }
         var messageID: Int32 = 0
         let code = payload.withUnsafeBytes { bytes in
-            mosquitto_publish(self.handle, &messageID, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos), retain)
+            mosquitto_publish(
+                self.connection.handle, &messageID, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos), retain)
         }
         try MosquittoError.check(code, "publishing to \(topic)")
-        if qos > 0 {
-            await self.callbacks.waitForAcknowledgement(of: messageID)
-        }
+        callbacks.register(messageID, completion: completion)
     }
 
-    /// Subscribes; messages arrive on `messages`.
-    public func subscribe(_ topic: String, qos: Int = 1) throws(MosquittoError) {
-        try MosquittoError.check(mosquitto_subscribe(self.handle, nil, topic, Int32(qos)), "subscribing to \(topic)")
-    }
-
-    /// Disconnects cleanly (the will is not published) and stops the network thread.
-    public func disconnect() async {
-        mosquitto_disconnect(self.handle)
-        // Joining the network thread blocks (through a reconnect back-off, if the broker is away), so it
-        // happens on a thread of its own rather than on one of Swift's shared ones.
-        await withCheckedContinuation { continuation in
-            let handle = UncheckedHandle(self.handle)
-            Thread.detachNewThread {
-                mosquitto_loop_stop(handle.pointer, false)
-                continuation.resume()
+    /// Publishes and returns once the message is safe at the broker (see the completion variant).
+    public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) async throws {
+        let acknowledged = try await withCheckedThrowingContinuation { continuation in
+            do {
+                try self.publish(topic: topic, payload: payload, qos: qos, retain: retain) {
+                    continuation.resume(returning: $0)
+                }
+            } catch {
+                continuation.resume(throwing: error)
             }
         }
-        self.callbacks.finish()
+        guard acknowledged else {
+            throw MosquittoError(operation: "publishing to \(topic)", code: Int32(MOSQ_ERR_NO_CONN.rawValue))
+        }
+    }
+
+    /// Subscribes; messages arrive on `onMessage` or `messages`. Subscriptions of a clean session are
+    /// lost at a reconnect: subscribe again in `onConnect`.
+    public func subscribe(_ topic: String, qos: Int = 1) throws(MosquittoError) {
+        try MosquittoError.check(
+            mosquitto_subscribe(self.connection.handle, nil, topic, Int32(qos)), "subscribing to \(topic)")
+    }
+
+    /// Disconnects cleanly (the will is not published), waits for the network thread to end, and tells
+    /// publishes still awaiting an acknowledgement that none will come.
+    public func disconnect() async {
+        guard self.connection.started.load(ordering: .acquiring) else {
+            self.connection.callbacks.finish()
+            return
+        }
+        self.connection.stop(sendingDisconnect: true)
+        await self.connection.waitUntilStopped()
+        self.connection.callbacks.finish()
     }
 
     deinit {
-        mosquitto_loop_stop(self.handle, true)
-        mosquitto_destroy(self.handle)
-        self.callbacks.finish()
+        // Without `disconnect`, the connection ends as if the process died: no DISCONNECT, so the broker
+        // publishes the will. The network thread notices within one loop turn and releases the handle.
+        self.connection.stop(sendingDisconnect: false)
     }
-}
-
-/// The client's handle, handed to the thread that joins the network thread. Safe: `disconnect` waits
-/// for that thread to finish before it returns, so the handle outlives its use there.
-private struct UncheckedHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }

@@ -112,7 +112,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(metricsFactory)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let feed = DashboardFeed(metricsFactory: metricsFactory)
+        let feed = DashboardFeed(nodeID: settings.nodeID, metricsFactory: metricsFactory)
         let gateway = Gateway(
             settings: settings,
             registry: registry,

@@ -48,7 +48,7 @@ public struct TestGateway: Sendable {
         let sink = RecordingSink()
         let metricsRegistry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
-        let feed = DashboardFeed(metricsFactory: metricsFactory)
+        let feed = DashboardFeed(nodeID: settings.nodeID, metricsFactory: metricsFactory)
         let gateway = Gateway(
             settings: settings,
             registry: try DeviceRegistry(dataDirectory: settings.dataDirectory),

@@ -13,7 +13,7 @@ struct MosquittoClientTests {
         var configuration = MosquittoClient.Configuration(host: "127.0.0.1", port: broker.port, clientID: id)
         configure(&configuration)
         let client = try MosquittoClient(configuration)
-        try client.start()
+        client.start()
         await client.waitUntilConnected()
         return client
     }
@@ -106,7 +106,7 @@ struct MosquittoClientTests {
         let subscriber = try await Self.connectedClient(broker, id: "sub-restart")
         try subscriber.subscribe("gatehouse/test/#")
         try await Task.sleep(for: .milliseconds(200))
-        await publisher.waitUntilConnected()  // back-off starts at 1 s
+        await publisher.waitUntilConnected()  // after a jittered back-off
         try await publisher.publish(topic: "gatehouse/test/after-restart", payload: [1, 2, 3])
         let message = try #require(await Self.nextMessage(subscriber))
         #expect(message.topic == "gatehouse/test/after-restart")

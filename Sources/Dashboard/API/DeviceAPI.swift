@@ -20,7 +20,7 @@ struct DeviceAPI: Sendable {
     /// Every registered or seen device, as the API and the live feed's snapshot show them.
     func allDevices() async throws -> [DeviceView] {
         let records = try await self.registry { try $0.list() }
-        return DeviceView.all(registered: records, directory: self.gateway.directory)
+        return DeviceView.all(registered: records, gateway: self.gateway)
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
@@ -36,8 +36,12 @@ struct DeviceAPI: Sendable {
             let id = try context.parameters.require("id")
             let record = try await self.registry { try $0.device(id: id) }
             let entry = self.gateway.directory.entry(for: id)
-            guard record != nil || entry != nil else { return Response.jsonError("no device \(id)", status: .notFound) }
-            return Response.json(DeviceView(id: id, registeredProfile: record?.profile, entry: entry).json)
+            let cluster = self.gateway.cluster.state(of: id).flatMap { $0.status == nil ? nil : $0 }
+            guard record != nil || entry != nil || cluster != nil else {
+                return Response.jsonError("no device \(id)", status: .notFound)
+            }
+            let view = DeviceView(id: id, registeredProfile: record?.profile, entry: entry, cluster: cluster)
+            return Response.json(view.json)
         }
         router.post("/api/devices") { request, context in
             let body = try await Self.body(request, context: context)

@@ -15,8 +15,11 @@ final class LiveFeed: EventSink {
 
     private let clients = ManagedAtomic(Clients([]))
     let metrics: DashboardMetrics
+    /// This gateway node, named in the messages of its own devices.
+    let nodeID: String
 
-    init(metrics: DashboardMetrics) {
+    init(nodeID: String, metrics: DashboardMetrics) {
+        self.nodeID = nodeID
         self.metrics = metrics
     }
 
@@ -49,7 +52,7 @@ final class LiveFeed: EventSink {
         let deviceID = event.deviceID
         var message: String?
         for client in clients where client.wants(deviceID) {
-            let text = message ?? Self.encode(event)
+            let text = message ?? self.encode(event)
             message = text
             guard let text else { return nil }
             switch client.enqueue(text, droppable: event.isTelemetry) {
@@ -68,20 +71,26 @@ final class LiveFeed: EventSink {
         }
     }
 
-    /// The live-feed message for an event; command results are answered to the client that asked.
-    private static func encode(_ event: GatewayEvent) -> String? {
+    /// The live-feed message for an event; command results are answered to the client that asked, and
+    /// another node's messages arrive already encoded.
+    private func encode(_ event: GatewayEvent) -> String? {
         switch event {
-        case .telemetry(let report): EventMessage.telemetry(report).serialized()
-        case .event(let report): EventMessage.event(report).serialized()
+        case .telemetry(let report): EventMessage.telemetry(report, node: self.nodeID).serialized()
+        case .event(let report): EventMessage.event(report, node: self.nodeID).serialized()
         case .status(let change): EventMessage.status(change).serialized()
         case .commandResult: nil
+        case .peer(let message): message.text
         }
     }
 }
 
 extension GatewayEvent {
+    /// Telemetry may be dropped for a client that falls behind; the next report replaces it anyway.
     var isTelemetry: Bool {
-        if case .telemetry = self { return true }
-        return false
+        switch self {
+        case .telemetry: true
+        case .peer(let message): message.kind == .telemetry
+        default: false
+        }
     }
 }

@@ -1,4 +1,5 @@
 import DequeModule
+import GatehouseCore
 import Synchronization
 
 /// One WebSocket client of the live feed: what it subscribed to, and a bounded queue of messages

@@ -111,7 +111,9 @@ struct LiveFeedSession: Sendable {
             let outcome = CommandOutcome(commandID: nil, status: .offline)
             return {
                 client.enqueue(
-                    EventMessage.commandResult(device: deviceID, requestID: requestID, outcome: outcome).serialized(),
+                    EventMessage.commandResult(
+                        device: deviceID, node: gateway.settings.nodeID, requestID: requestID, outcome: outcome
+                    ).serialized(),
                     droppable: false
                 )
             }
@@ -130,7 +132,9 @@ struct LiveFeedSession: Sendable {
                 timeout: request.timeout
             )
             client.enqueue(
-                EventMessage.commandResult(device: deviceID, requestID: requestID, outcome: outcome).serialized(),
+                EventMessage.commandResult(
+                    device: deviceID, node: gateway.settings.nodeID, requestID: requestID, outcome: outcome
+                ).serialized(),
                 droppable: false
             )
         }

@@ -30,7 +30,7 @@ public struct EventLogSink: EventSink {
                 "command result \(report.result.status)",
                 metadata: ["device": "\(report.deviceID)", "command_id": "\(report.result.commandID)"]
             )
-        case .status:
+        case .status, .peer:
             break
         }
         return nil

@@ -4,6 +4,8 @@ public enum GatewayEvent: Sendable {
     case telemetry(TelemetryReport)
     case event(EventReport)
     case commandResult(CommandResultReport)
+    /// A device message another node published to the broker (only with the MQTT bridge).
+    case peer(PeerMessage)
 
     public var deviceID: String {
         switch self {
@@ -11,6 +13,7 @@ public enum GatewayEvent: Sendable {
         case .telemetry(let report): report.deviceID
         case .event(let report): report.deviceID
         case .commandResult(let report): report.deviceID
+        case .peer(let message): message.deviceID
         }
     }
 }

@@ -16,6 +16,8 @@ public final class Gateway: Sendable {
     public let events: EventHub
     public let commands: CommandService
     public let directory: DeviceDirectory
+    /// The deployment as the broker shows it; empty without the MQTT bridge.
+    public let cluster: ClusterDirectory
     public let metrics: GatewayMetrics
     public let clock: WallClock
     public let logger: Logger
@@ -29,6 +31,7 @@ public final class Gateway: Sendable {
         profiles: ProfileCatalog,
         sinks: [any EventSink] = [],
         metrics: GatewayMetrics = GatewayMetrics(),
+        cluster: ClusterDirectory = ClusterDirectory(),
         logger: Logger
     ) {
         self.settings = settings
@@ -38,6 +41,7 @@ public final class Gateway: Sendable {
         self.metrics = metrics
         self.commands = CommandService(sessions: self.sessions, metrics: metrics)
         self.directory = DeviceDirectory()
+        self.cluster = cluster
         // The directory first, so a sink that reads it while handling an event sees that event applied.
         self.events = EventHub(sinks: [self.directory, self.commands] + sinks)
         self.clock = WallClock()
@@ -103,11 +107,26 @@ public final class Gateway: Sendable {
         }
         let change = StatusChange(
             session: session,
+            node: self.settings.nodeID,
             online: true,
             reason: replaced == nil ? .hello : .takeover,
             timestampMs: session.connectedAtMs
         )
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+    }
+
+    /// Ends `session` because the device opened a newer one on another node (learned from the broker):
+    /// ERROR 7 to the device, and no status change, since the device is online, only elsewhere; the
+    /// other node's status stays the newest one.
+    public func handOver(_ session: DeviceSession, toNode node: String) {
+        guard self.sessions.remove(session) else { return }
+        self.metrics.sessionsOpen.decrement()
+        self.metrics.takeovers.increment()
+        session.connection.terminate(with: .sessionReplaced, reason: .takeover)
+        self.logger.info(
+            "session taken over by another node",
+            metadata: ["device": "\(session.deviceID)", "session": "\(session.sessionID)", "node": "\(node)"]
+        )
     }
 
     /// Ends `session` and reports the device offline with `reason`, unless a newer session has
@@ -125,7 +144,8 @@ public final class Gateway: Sendable {
             ]
         )
         let change = StatusChange(
-            session: session, online: false, reason: reason, timestampMs: self.clock.nowMilliseconds())
+            session: session, node: self.settings.nodeID, online: false, reason: reason,
+            timestampMs: self.clock.nowMilliseconds())
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
     }
 }

@@ -2,6 +2,14 @@ import Foundation
 import Yams
 
 extension GatewaySettings {
+    /// The default node ID: the machine's host name, as `hostname` prints it.
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "gatehouse" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "gatehouse" : name
+    }
+
     /// Applies a YAML config file whose keys are the flags' names (`device_port: 7300`, or
     /// `device-port`). Unknown keys are errors, so a typo never silently leaves a default in place.
     public mutating func apply(configFile path: String) throws(SettingsError) {
@@ -72,6 +80,11 @@ extension GatewaySettings {
             }
         case "log_level": self.logLevel = value
         case "api_token": self.apiToken = value
+        case "mqtt": self.mqtt = value.isEmpty ? nil : try BrokerAddress(parsing: value)
+        case "mqtt_ca": self.mqttCA = value
+        case "mqtt_prefix": self.mqttPrefix = value
+        case "node_id": self.nodeID = value
+        case "mqtt_outbox": self.mqttOutbox = try integer()
         default: throw SettingsError("unknown setting")
         }
     }

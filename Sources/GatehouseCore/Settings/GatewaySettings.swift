@@ -23,6 +23,16 @@ public struct GatewaySettings: Hashable, Sendable {
     /// The token of the HTTP API, metrics and live feed; nil means the one stored in the data dir
     /// (generated on first start).
     public var apiToken: String?
+    /// The MQTT broker to bridge to; nil turns the bridge off.
+    public var mqtt: BrokerAddress?
+    /// A CA certificate file (PEM) to verify an `mqtts://` broker with; nil uses the system's CAs.
+    public var mqttCA: String?
+    /// The first level of every topic the bridge publishes and subscribes.
+    public var mqttPrefix = "gatehouse"
+    /// This node's name in a deployment of several on one broker; in statuses and topics.
+    public var nodeID = GatewaySettings.hostName
+    /// Messages that may wait for the broker (while it is slow or away) before new ones are refused.
+    public var mqttOutbox = 100_000
 
     public init() {}
 
@@ -47,6 +57,16 @@ public struct GatewaySettings: Hashable, Sendable {
         try require(
             ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(self.logLevel),
             "log_level must be one of trace, debug, info, notice, warning, error, critical")
+        try require(Self.isTopicLevels(self.mqttPrefix), "mqtt_prefix must be topic levels without + or #")
+        try require(
+            Self.isTopicLevels(self.nodeID) && !self.nodeID.contains("/"), "node_id must be one topic level, no + # /")
+        try require(self.mqttOutbox >= 1, "mqtt_outbox must be at least 1")
+        try require(self.mqttCA == nil || self.mqtt?.usesTLS == true, "mqtt_ca needs an mqtts:// broker")
+    }
+
+    private static func isTopicLevels(_ text: String) -> Bool {
+        !text.isEmpty && !text.contains("+") && !text.contains("#") && !text.hasPrefix("/") && !text.hasSuffix("/")
+            && !text.contains("\0")
     }
 
     /// The heartbeat interval granted to a HELLO that requested `requestedSeconds`.

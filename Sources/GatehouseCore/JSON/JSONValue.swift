@@ -1,11 +1,12 @@
 import Foundation
 
-/// A JSON document, built by the dashboard's encoders and written with `serialized()`.
+/// A JSON document, built by the event encoders the dashboard and the MQTT bridge share, and written
+/// with `serialized()`.
 ///
 /// Messages are assembled from the gateway's own types (named values, statuses) whose shape depends on
 /// the device's profile, which `Codable` models poorly; a small value type keeps that direct and lets
-/// the live feed serialize each event once for all its clients.
-enum JSONValue: Sendable {
+/// each sink serialize an event once for all its consumers.
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -16,13 +17,13 @@ enum JSONValue: Sendable {
     /// Keys keep their order, so messages read naturally (`type` first).
     case object([(String, JSONValue)])
 
-    func serialized() -> String {
+    public func serialized() -> String {
         var output = ""
         self.write(to: &output)
         return output
     }
 
-    func write(to output: inout String) {
+    public func write(to output: inout String) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -74,22 +75,27 @@ enum JSONValue: Sendable {
         output += "\""
     }
 
-    /// Parses a request body or a WebSocket message.
-    static func parse(_ text: some StringProtocol) throws -> JSONValue {
+    /// Parses a request body, a WebSocket message or an MQTT payload.
+    public static func parse(_ text: some StringProtocol) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
     }
 
-    var stringValue: String? {
+    public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var doubleValue: Double? {
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    public var doubleValue: Double? {
         switch self {
         case .int(let value): Double(value)
         case .uint(let value): Double(value)
@@ -100,7 +106,7 @@ enum JSONValue: Sendable {
 }
 
 extension JSONValue: Decodable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null

@@ -1,24 +1,23 @@
-import DFP
-import GatehouseCore
+public import DFP
 
-/// A command as the REST API and the live feed accept it, checked against the device's profile.
-struct CommandRequest: Sendable {
-    var name: String
-    var arguments: [Field]
-    var timeout: Duration
+/// A command as the REST API, the live feed and the MQTT commands topic accept it, checked against the device's profile.
+public struct CommandRequest: Sendable {
+    public var name: String
+    public var arguments: [Field]
+    public var timeout: Duration
 
-    static let defaultTimeout: Duration = .seconds(10)
-    static let maximumTimeout: Duration = .seconds(300)
+    public static let defaultTimeout: Duration = .seconds(10)
+    public static let maximumTimeout: Duration = .seconds(300)
 
     /// A request that cannot be sent, with a message naming what is wrong.
-    struct Invalid: Error, CustomStringConvertible {
-        var description: String
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Reads `{"name":…, "args":{…}, "timeout_ms":…}`. With a profile, arguments are given by name in
     /// engineering units (`{"value": 22.5}`); without one, by tag and wire type
     /// (`{"1": {"type": "i16", "value": 225}}`).
-    init(_ body: JSONValue, profile: DeviceProfile?) throws(Invalid) {
+    public init(_ body: JSONValue, profile: DeviceProfile?) throws(Invalid) {
         guard let name = body["name"]?.stringValue, !name.isEmpty else {
             throw Invalid(description: "\"name\" is required")
         }
@@ -81,7 +80,7 @@ struct CommandRequest: Sendable {
 }
 
 extension ProfileValue {
-    init?(_ json: JSONValue) {
+    public init?(_ json: JSONValue) {
         switch json {
         case .bool(let value): self = .bool(value)
         case .int(let value): self = .int(value)
@@ -94,7 +93,7 @@ extension ProfileValue {
 }
 
 extension [UInt8] {
-    init?(hexString: String) {
+    public init?(hexString: String) {
         let digits = Array(hexString.utf8)
         guard digits.count.isMultiple(of: 2), digits.count <= 2 * Int(UInt16.max) else { return nil }
         var bytes: [UInt8] = []

@@ -1,0 +1,52 @@
+/// The messages of the dashboard's live feed, which are also the MQTT bridge's payloads: one JSON
+/// object per event.
+public enum EventMessage {
+    public static func telemetry(_ report: TelemetryReport, node: String) -> JSONValue {
+        .object([
+            ("type", .string("telemetry")), ("node", .string(node)), ("device", .string(report.deviceID)),
+            ("ts", .int(report.timestampMs)),
+            ("seq", .int(Int64(report.seq))), ("fields", JSONValue(report.values)),
+        ])
+    }
+
+    public static func event(_ report: EventReport, node: String) -> JSONValue {
+        .object([
+            ("type", .string("event")), ("node", .string(node)), ("device", .string(report.deviceID)),
+            ("ts", .int(report.timestampMs)),
+            ("code", .int(Int64(report.code))), ("name", JSONValue(report.name)), ("fields", JSONValue(report.values)),
+        ])
+    }
+
+    /// Also carries the session's facts, so a client that first hears of a device here can show it.
+    public static func status(_ change: StatusChange) -> JSONValue {
+        let session = change.session
+        return .object([
+            ("type", .string("status")), ("node", .string(change.node)), ("device", .string(change.deviceID)),
+            ("online", .bool(change.online)),
+            ("reason", .string(change.reason.rawValue)), ("session_id", .string(session.sessionID)),
+            ("ts", .int(change.timestampMs)), ("profile", JSONValue(session.profile?.name)),
+            ("remote", .string(session.remoteAddress)),
+            ("firmware", JSONValue(session.firmware.isEmpty ? nil : session.firmware)),
+            ("connected_at_ms", .int(session.connectedAtMs)),
+        ])
+    }
+
+    public static func commandResult(device: String, node: String, requestID: String?, outcome: CommandOutcome)
+        -> JSONValue
+    {
+        .object([
+            ("type", .string("command_result")), ("node", .string(node)), ("device", .string(device)),
+            ("request_id", JSONValue(requestID)),
+            ("command_id", outcome.commandID.map { .int(Int64($0)) } ?? .null),
+            ("status", .string(outcome.status.rawValue)), ("result", JSONValue(outcome.result)),
+        ])
+    }
+
+    public static func lagged(dropped: Int) -> JSONValue {
+        .object([("type", .string("lagged")), ("dropped", .int(Int64(dropped)))])
+    }
+
+    public static func error(_ message: String) -> JSONValue {
+        .object([("type", .string("error")), ("message", .string(message))])
+    }
+}

@@ -1,0 +1,179 @@
+import CMosquitto
+import Foundation
+import Logging
+import Synchronization
+
+/// The libmosquitto handle and the loop its network thread runs.
+///
+/// `@unchecked Sendable` because of `handle`, a C pointer: it is created in `init` and destroyed in
+/// `deinit`, which runs only after the network thread (which holds a reference) has returned, and in
+/// between it is used only through calls libmosquitto makes thread-safe once `mosquitto_threaded_set`
+/// says another thread runs the loop (publish, subscribe, disconnect). All Swift state is in atomics
+/// and in `callbacks`, which is `Sendable` through its mutex.
+final class MosquittoConnection: @unchecked Sendable {
+    let handle: OpaquePointer
+    let callbacks: MosquittoCallbacks
+    let configuration: MosquittoClient.Configuration
+    let started = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    /// Set when the network thread has returned; `exitWaiter` is resumed then.
+    private let exit = Mutex<(exited: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let logger: Logger
+
+    init(
+        _ configuration: MosquittoClient.Configuration,
+        callbacks: MosquittoCallbacks,
+        logger: Logger
+    ) throws(MosquittoError) {
+        self.configuration = configuration
+        self.callbacks = callbacks
+        self.logger = logger
+        let context = Unmanaged.passUnretained(callbacks).toOpaque()
+        guard let handle = mosquitto_new(configuration.clientID, configuration.cleanSession, context) else {
+            throw MosquittoError(operation: "creating an MQTT client", code: Int32(MOSQ_ERR_NOMEM.rawValue))
+        }
+        self.handle = handle
+        do throws(MosquittoError) {
+            try self.configure()
+        } catch {
+            mosquitto_destroy(handle)
+            throw error
+        }
+    }
+
+    private func configure() throws(MosquittoError) {
+        let handle = self.handle
+        let configuration = self.configuration
+        try MosquittoError.check(mosquitto_threaded_set(handle, true), "declaring the network thread")
+        try MosquittoError.check(
+            mosquitto_max_inflight_messages_set(handle, UInt32(configuration.maxInflight)),
+            "bounding messages in flight"
+        )
+        if let username = configuration.username {
+            try MosquittoError.check(
+                mosquitto_username_pw_set(handle, username, configuration.password), "setting credentials")
+        }
+        if configuration.usesTLS {
+            let caPath = configuration.caFile == nil ? "/etc/ssl/certs" : nil
+            try MosquittoError.check(
+                mosquitto_tls_set(handle, configuration.caFile, caPath, nil, nil, nil), "setting up TLS")
+        }
+        if let will = configuration.will {
+            let code = will.payload.withUnsafeBytes { payload in
+                mosquitto_will_set(handle, will.topic, Int32(payload.count), payload.baseAddress, 1, will.retain)
+            }
+            try MosquittoError.check(code, "setting the will on \(will.topic)")
+        }
+        mosquitto_connect_callback_set(handle) { _, context, code in
+            MosquittoCallbacks.from(context).connected(code: code)
+        }
+        mosquitto_disconnect_callback_set(handle) { _, context, _ in
+            MosquittoCallbacks.from(context).disconnected()
+        }
+        mosquitto_publish_callback_set(handle) { _, context, messageID in
+            MosquittoCallbacks.from(context).acknowledged(messageID)
+        }
+        mosquitto_message_callback_set(handle) { _, context, message in
+            guard let message else { return }
+            MosquittoCallbacks.from(context).received(message.pointee)
+        }
+    }
+
+    func stop(sendingDisconnect: Bool) {
+        self.stopping.store(true, ordering: .releasing)
+        if sendingDisconnect {
+            mosquitto_disconnect(self.handle)
+        }
+    }
+
+    /// Returns once the network thread has returned.
+    func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let exited = self.exit.withLock { state in
+                if !state.exited { state.waiter = continuation }
+                return state.exited
+            }
+            if exited { continuation.resume() }
+        }
+    }
+
+    private var isStopping: Bool { self.stopping.load(ordering: .acquiring) }
+
+    /// The network thread's body: connect, run the loop, and after any failure wait and reconnect,
+    /// until `stop`.
+    func run() {
+        var backoff = ReconnectBackoff()
+        var linked = false
+        var everLinked = false
+        let address = "\(self.configuration.host):\(self.configuration.port)"
+        while !self.isStopping {
+            if !linked {
+                let code =
+                    everLinked
+                    ? mosquitto_reconnect(self.handle)
+                    : mosquitto_connect(
+                        self.handle, self.configuration.host, Int32(self.configuration.port),
+                        Int32(self.configuration.keepAliveSeconds))
+                if code == Int32(MOSQ_ERR_SUCCESS.rawValue) {
+                    linked = true
+                    everLinked = true
+                } else {
+                    let delay = backoff.nextDelay()
+                    self.logger.warning(
+                        "cannot reach the MQTT broker; retrying",
+                        metadata: [
+                            "broker": "\(address)", "error": "\(MosquittoError(operation: "connect", code: code))",
+                            "retry_in": "\(delay)",
+                        ])
+                    self.sleep(delay)
+                    continue
+                }
+            }
+            let code = mosquitto_loop(self.handle, 500, 1)
+            if code == Int32(MOSQ_ERR_SUCCESS.rawValue) {
+                if backoff.failures > 0, self.callbacks.isConnected {
+                    backoff.reset()
+                }
+                continue
+            }
+            linked = false
+            self.callbacks.disconnected()
+            guard !self.isStopping else { break }
+            let delay = backoff.nextDelay()
+            self.logger.warning(
+                "lost the MQTT broker; reconnecting",
+                metadata: [
+                    "broker": "\(address)", "error": "\(MosquittoError(operation: "loop", code: code))",
+                    "retry_in": "\(delay)",
+                ])
+            self.sleep(delay)
+        }
+        if linked {
+            // Writes the DISCONNECT `stop` queued, if any, and closes the socket.
+            _ = mosquitto_loop(self.handle, 100, 1)
+        }
+        self.callbacks.disconnected()
+        self.callbacks.abandonPending()
+        let waiter = self.exit.withLock { state in
+            state.exited = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Sleeps in short slices, so that `stop` is not held up by a long back-off.
+    private func sleep(_ duration: Duration) {
+        let deadline = ContinuousClock.now + duration
+        while !self.isStopping {
+            let remaining = (deadline - ContinuousClock.now).components
+            let seconds = Double(remaining.seconds) + Double(remaining.attoseconds) / 1e18
+            guard seconds > 0 else { return }
+            Thread.sleep(forTimeInterval: min(0.05, seconds))
+        }
+    }
+
+    deinit {
+        mosquitto_destroy(self.handle)
+    }
+}
