@@ -105,13 +105,19 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        // The MQTT side: a safe Swift wrapper of libmosquitto (the bridge itself lands with issue 4).
+        // The MQTT side: a safe Swift wrapper of libmosquitto, and the bridge that publishes the event
+        // stream, takes commands and ties several gateway nodes on one broker into one deployment.
         .target(
             name: "MQTTBridge",
             dependencies: [
                 "CMosquitto",
                 "GatehouseCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: strictConcurrency
         ),
@@ -134,6 +140,7 @@ let package = Package(
                 "GatehouseCore",
                 "DeviceServer",
                 "Dashboard",
+                "MQTTBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -194,7 +201,7 @@ let package = Package(
         .target(
             name: "GatehouseTestSupport",
             dependencies: [
-                "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator",
+                "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator", "MQTTBridge",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

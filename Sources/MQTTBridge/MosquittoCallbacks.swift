@@ -17,12 +17,21 @@ final class MosquittoCallbacks: Sendable {
     }
 
     private let state = Mutex(State())
+    private let subscriptions: [String]
     private let onConnect: (@Sendable () -> Void)?
+    private let onDisconnect: (@Sendable () -> Void)?
     private let onMessage: @Sendable (MQTTMessage) -> Void
     let messages: AsyncStream<MQTTMessage>
     private let messageContinuation: AsyncStream<MQTTMessage>.Continuation
 
-    init(onConnect: (@Sendable () -> Void)?, onMessage: (@Sendable (MQTTMessage) -> Void)?) {
+    init(
+        subscriptions: [String],
+        onConnect: (@Sendable () -> Void)?,
+        onDisconnect: (@Sendable () -> Void)?,
+        onMessage: (@Sendable (MQTTMessage) -> Void)?
+    ) {
+        self.subscriptions = subscriptions
+        self.onDisconnect = onDisconnect
         let (messages, continuation) = AsyncStream.makeStream(of: MQTTMessage.self)
         self.messages = messages
         self.messageContinuation = continuation
@@ -36,13 +45,16 @@ final class MosquittoCallbacks: Sendable {
 
     var isConnected: Bool { self.state.withLock { $0.connected } }
 
-    /// The broker's CONNACK. The owner's handler runs before waiters resume, so it can subscribe and
-    /// republish before anything else is sent on the new connection.
-    func connected(code: Int32) {
+    /// The broker's CONNACK: subscribes (a clean session lost its subscriptions), then lets the owner
+    /// republish what it must, and only then resumes those waiting to publish.
+    func connected(code: Int32, handle: OpaquePointer?) {
         guard code == 0 else { return }
+        for topic in self.subscriptions {
+            mosquitto_subscribe(handle, nil, topic, 1)
+        }
+        self.state.withLock { $0.connected = true }
         self.onConnect?()
         let waiters = self.state.withLock { state in
-            state.connected = true
             defer { state.connectionWaiters = [] }
             return state.connectionWaiters
         }
@@ -50,7 +62,11 @@ final class MosquittoCallbacks: Sendable {
     }
 
     func disconnected() {
-        self.state.withLock { $0.connected = false }
+        let wasConnected = self.state.withLock { state in
+            defer { state.connected = false }
+            return state.connected
+        }
+        if wasConnected { self.onDisconnect?() }
     }
 
     func waitUntilConnected() async {
@@ -101,7 +117,13 @@ final class MosquittoCallbacks: Sendable {
         self.onMessage(MQTTMessage(topic: topic, payload: payload, qos: Int(message.qos), retain: message.retain))
     }
 
+    /// At disconnect: ends the message stream and releases anyone still waiting for a connection.
     func finish() {
         self.messageContinuation.finish()
+        let waiters = self.state.withLock { state in
+            defer { state.connectionWaiters = [] }
+            return state.connectionWaiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

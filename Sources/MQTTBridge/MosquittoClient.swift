@@ -28,6 +28,8 @@ public final class MosquittoClient: Sendable {
         /// Bound on QoS 1 messages awaiting PUBACK: measured here, 20 to 100 keeps throughput high, while
         /// 0 (unlimited) collapses it; message IDs are 16-bit, so it must stay far below 65,535.
         public var maxInflight = 100
+        /// Topics subscribed (QoS 1) at every connect, so they survive reconnects of a clean session.
+        public var subscriptions: [String] = []
 
         public init(host: String, port: Int, clientID: String) {
             self.host = host
@@ -49,19 +51,23 @@ public final class MosquittoClient: Sendable {
     public var messages: AsyncStream<MQTTMessage> { self.connection.callbacks.messages }
 
     /// - Parameters:
-    ///   - onConnect: called on the network thread after each CONNACK, before anything else is sent on
-    ///     the new connection: the place to subscribe (again) and republish state. Must not block.
+    ///   - onConnect: called on the network thread after each CONNACK and the subscriptions, before
+    ///     waiting publishers resume: the place to republish state. Must not block.
+    ///   - onDisconnect: called on the network thread when an established connection is lost or closed.
     ///   - onMessage: called on the network thread for each message; must not block. Without it,
     ///     messages go to `messages`.
     public init(
         _ configuration: Configuration,
         logger: Logger = Logger(label: "mqtt"),
         onConnect: (@Sendable () -> Void)? = nil,
+        onDisconnect: (@Sendable () -> Void)? = nil,
         onMessage: (@Sendable (MQTTMessage) -> Void)? = nil
     ) throws(MosquittoError) {
         precondition(Self.libraryInitialized)
         precondition((1...60_000).contains(configuration.maxInflight), "in-flight messages must be bounded")
-        let callbacks = MosquittoCallbacks(onConnect: onConnect, onMessage: onMessage)
+        let callbacks = MosquittoCallbacks(
+            subscriptions: configuration.subscriptions, onConnect: onConnect, onDisconnect: onDisconnect,
+            onMessage: onMessage)
         self.connection = try MosquittoConnection(configuration, callbacks: callbacks, logger: logger)
     }
 
@@ -81,6 +87,9 @@ public final class MosquittoClient: Sendable {
     }
 
     public var isConnected: Bool { self.connection.callbacks.isConnected }
+
+    /// Publishes that may await acknowledgement at once.
+    public var maxInflight: Int { self.connection.configuration.maxInflight }
 
     /// Hands a message to libmosquitto; `completion` runs on the network thread with true once the
     /// message is safe at the broker (its PUBACK for QoS 1, its sending for QoS 0), or with false if

@@ -64,8 +64,8 @@ final class MosquittoConnection: @unchecked Sendable {
             }
             try MosquittoError.check(code, "setting the will on \(will.topic)")
         }
-        mosquitto_connect_callback_set(handle) { _, context, code in
-            MosquittoCallbacks.from(context).connected(code: code)
+        mosquitto_connect_callback_set(handle) { handle, context, code in
+            MosquittoCallbacks.from(context).connected(code: code, handle: handle)
         }
         mosquitto_disconnect_callback_set(handle) { _, context, _ in
             MosquittoCallbacks.from(context).disconnected()

@@ -4,6 +4,7 @@ import DeviceServer
 import Foundation
 import GatehouseCore
 import Logging
+import MQTTBridge
 import Metrics
 import NIOCore
 import NIOPosix
@@ -73,6 +74,21 @@ struct Serve: AsyncParsableCommand {
     )
     var apiToken: String?
 
+    @Option(help: "The MQTT broker to bridge to: mqtt://[user:pass@]host:port or mqtts://… (default: no bridge).")
+    var mqtt: String?
+
+    @Option(help: "A CA certificate (PEM) to verify an mqtts:// broker with (default: the system's CAs).")
+    var mqttCa: String?
+
+    @Option(help: "The first level of every MQTT topic (default gatehouse).")
+    var mqttPrefix: String?
+
+    @Option(help: "This node's name among the nodes sharing a broker (default: the host name).")
+    var nodeID: String?
+
+    @Option(help: "Messages that may wait for the broker before new ones are refused (default 100000).")
+    var mqttOutbox: Int?
+
     func run() async throws {
         let settings = try self.settings()
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
@@ -113,11 +129,12 @@ struct Serve: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let feed = DashboardFeed(nodeID: settings.nodeID, metricsFactory: metricsFactory)
+        let bridgeSink = settings.mqtt.map { _ in MQTTBridgeSink(settings: settings, metricsFactory: metricsFactory) }
         let gateway = Gateway(
             settings: settings,
             registry: registry,
             profiles: profiles,
-            sinks: [feed, EventLogSink(logger: logger)],
+            sinks: [feed, EventLogSink(logger: logger)] + (bridgeSink.map { [$0] } ?? []),
             metrics: GatewayMetrics(factory: metricsFactory),
             logger: logger
         )
@@ -141,14 +158,25 @@ struct Serve: AsyncParsableCommand {
             // Written unbuffered: stdout is a pipe when a script or a supervisor reads it.
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
-        let services = ServiceGroup(
+        // Services stop in reverse order: the bridge last, so it publishes the sessions' final statuses.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: deviceServer), .init(service: dashboard),
+        ]
+        if let bridgeSink, let broker = settings.mqtt {
+            let bridge = MQTTBridge(
+                gateway: gateway, sink: bridgeSink, broker: broker, eventLoops: group, logger: logger)
+            services.insert(.init(service: bridge), at: 0)
+        } else {
+            logger.info("MQTT bridge off: no --mqtt broker given")
+        }
+        let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: deviceServer), .init(service: dashboard)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
-        try await services.run()
+        try await serviceGroup.run()
         try await group.shutdownGracefully()
     }
 
@@ -167,6 +195,8 @@ struct Serve: AsyncParsableCommand {
             ("max_send_buffer", self.maxSendBuffer), ("log_level", self.logLevel),
             ("allow_unknown_devices", self.allowUnknownDevices ? "true" : nil),
             ("api_token", self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]),
+            ("mqtt", self.mqtt), ("mqtt_ca", self.mqttCa), ("mqtt_prefix", self.mqttPrefix), ("node_id", self.nodeID),
+            ("mqtt_outbox", self.mqttOutbox.map(String.init)),
         ]
         for case (let key, let value?) in flags {
             do throws(SettingsError) {

@@ -4,6 +4,7 @@ public import DeviceServer
 import Foundation
 public import GatehouseCore
 import Logging
+public import MQTTBridge
 import NIOCore
 import NIOPosix
 public import Prometheus
@@ -17,6 +18,8 @@ public struct TestGateway: Sendable {
     public let server: DeviceServer
     public let sink: RecordingSink
     public let feed: DashboardFeed
+    /// The MQTT bridge's sink, when the settings name a broker.
+    public let bridgeSink: MQTTBridgeSink?
     public let metricsRegistry: PrometheusCollectorRegistry
     public let port: Int
     public let httpPort: Int
@@ -49,11 +52,12 @@ public struct TestGateway: Sendable {
         let metricsRegistry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)
         let feed = DashboardFeed(nodeID: settings.nodeID, metricsFactory: metricsFactory)
+        let bridgeSink = settings.mqtt.map { _ in MQTTBridgeSink(settings: settings, metricsFactory: metricsFactory) }
         let gateway = Gateway(
             settings: settings,
             registry: try DeviceRegistry(dataDirectory: settings.dataDirectory),
             profiles: try ProfileCatalog(directory: settings.devicesDirectory),
-            sinks: [sink, feed],
+            sinks: [sink, feed] + (bridgeSink.map { [$0] } ?? []),
             metrics: GatewayMetrics(factory: metricsFactory),
             logger: logger
         )
@@ -67,7 +71,14 @@ public struct TestGateway: Sendable {
             group: group,
             logger: logger
         )
-        let serviceGroup = ServiceGroup(services: [server, dashboard], logger: logger)
+        var services: [any Service] = [server, dashboard]
+        if let bridgeSink, let broker = settings.mqtt {
+            // First, so it stops last and publishes the sessions' final statuses.
+            services.insert(
+                MQTTBridge(gateway: gateway, sink: bridgeSink, broker: broker, eventLoops: group, logger: logger), at: 0
+            )
+        }
+        let serviceGroup = ServiceGroup(services: services, logger: logger)
         let running = Task { try await serviceGroup.run() }
         let port = try await server.localAddress.port!
         let httpPort = try await dashboard.localAddress.port!
@@ -76,6 +87,7 @@ public struct TestGateway: Sendable {
             server: server,
             sink: sink,
             feed: feed,
+            bridgeSink: bridgeSink,
             metricsRegistry: metricsRegistry,
             port: port,
             httpPort: httpPort,

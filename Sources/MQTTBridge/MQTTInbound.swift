@@ -1,0 +1,162 @@
+import GatehouseCore
+import Logging
+import NIOCore
+
+/// What the bridge does with the messages of its subscriptions; runs on the control connection's
+/// network thread, so it never blocks: commands run as tasks.
+///
+/// - Statuses keep the cluster directory current, hand a session over when another node has the
+///   device's newer one, and restore this node's status when a stale one overwrote it.
+/// - Other nodes' telemetry, events and statuses go to this node's dashboards.
+/// - Commands run where the device's session is; the node that answers for an offline device is
+///   the one named in its last status (or, if that node is gone, the first online node by name).
+final class MQTTInbound: Sendable {
+    private let gateway: Gateway
+    private let sink: MQTTBridgeSink
+    private let eventLoops: any EventLoopGroup
+    private let logger: Logger
+    /// How this node's own telemetry and event messages begin, to skip them cheaply when the broker
+    /// echoes them back.
+    private let ownTelemetryPrefix: [UInt8]
+    private let ownEventPrefix: [UInt8]
+
+    init(gateway: Gateway, sink: MQTTBridgeSink, eventLoops: any EventLoopGroup, logger: Logger) {
+        self.gateway = gateway
+        self.sink = sink
+        self.eventLoops = eventLoops
+        self.logger = logger
+        let node = JSONValue.string(sink.nodeID).serialized()
+        self.ownTelemetryPrefix = Array("{\"type\":\"telemetry\",\"node\":\(node),".utf8)
+        self.ownEventPrefix = Array("{\"type\":\"event\",\"node\":\(node),".utf8)
+    }
+
+    private var nodeID: String { self.sink.nodeID }
+
+    func handle(_ message: MQTTMessage) {
+        self.sink.metrics.received.increment()
+        guard let subject = self.sink.topics.subject(of: message.topic) else { return }
+        switch subject {
+        case .status(let deviceID):
+            self.status(message.payload, deviceID: deviceID)
+        case .telemetry(let deviceID):
+            guard !message.payload.starts(with: self.ownTelemetryPrefix) else { return }
+            self.peerMessage(message.payload, kind: .telemetry, deviceID: deviceID)
+        case .events(let deviceID):
+            guard !message.payload.starts(with: self.ownEventPrefix) else { return }
+            self.peerMessage(message.payload, kind: .event, deviceID: deviceID)
+        case .commands(let deviceID):
+            // A retained command would run again at every subscribe.
+            guard !message.retain else { return }
+            self.command(message.payload, deviceID: deviceID)
+        case .node(let node):
+            self.gateway.cluster.setNode(node, online: message.payload == Array("online".utf8))
+        }
+    }
+
+    private func status(_ payload: [UInt8], deviceID: String) {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard let json = try? JSONValue.parse(text), let status = PeerStatus(json), status.deviceID == deviceID else {
+            // An empty retained message clears the topic; anything else unreadable is someone else's.
+            return
+        }
+        self.gateway.cluster.record(status)
+        guard status.node != self.nodeID else { return }
+        if let session = self.gateway.sessions.session(for: deviceID) {
+            let newer = StatusClaim.isNewer(
+                status.timestampMs, node: status.node, than: session.connectedAtMs, node: self.nodeID)
+            if status.online, newer {
+                self.gateway.handOver(session, toNode: status.node)
+            } else {
+                // A stale status overwrote the device's retained one while its session is here.
+                self.sink.control.offerStatus(self.sink.statusMessage(self.liveStatus(of: session)))
+            }
+        }
+        self.forward(PeerMessage(kind: .status, deviceID: deviceID, node: status.node, text: text))
+    }
+
+    private func peerMessage(_ payload: [UInt8], kind: PeerMessage.Kind, deviceID: String) {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard let json = try? JSONValue.parse(text), let node = json["node"]?.stringValue, node != self.nodeID else {
+            return
+        }
+        if kind == .telemetry {
+            self.gateway.cluster.recordTelemetry(deviceID: deviceID, message: json)
+        }
+        self.forward(PeerMessage(kind: kind, deviceID: deviceID, node: node, text: text))
+    }
+
+    private func forward(_ message: PeerMessage) {
+        _ = self.gateway.events.publish(.peer(message), durable: false, on: self.eventLoops.any())
+    }
+
+    /// The online status of a live session here, as first published.
+    func liveStatus(of session: DeviceSession) -> StatusChange {
+        let last = self.gateway.directory.entry(for: session.deviceID)?.status
+        let reason = last?.session.sessionID == session.sessionID ? last?.reason ?? .hello : .hello
+        return StatusChange(
+            session: session, node: self.nodeID, online: true, reason: reason, timestampMs: session.connectedAtMs)
+    }
+
+    // MARK: Commands
+
+    private func command(_ payload: [UInt8], deviceID: String) {
+        self.sink.metrics.commandsReceived.increment()
+        let body = try? JSONValue.parse(String(decoding: payload, as: UTF8.self))
+        let requestID = body?["request_id"]?.stringValue
+        guard let session = self.gateway.sessions.session(for: deviceID) else {
+            if self.answersForOfflineDevice(deviceID) {
+                self.publishResult(
+                    EventMessage.commandResult(
+                        device: deviceID, node: self.nodeID, requestID: requestID,
+                        outcome: CommandOutcome(commandID: nil, status: .offline)),
+                    deviceID: deviceID)
+            }
+            return
+        }
+        guard let body else {
+            self.reject("expected a JSON object", requestID: requestID, deviceID: deviceID)
+            return
+        }
+        let request: CommandRequest
+        do throws(CommandRequest.Invalid) {
+            request = try CommandRequest(body, profile: session.profile)
+        } catch {
+            self.reject(error.description, requestID: requestID, deviceID: deviceID)
+            return
+        }
+        let gateway = self.gateway
+        let nodeID = self.nodeID
+        Task {
+            let outcome = await gateway.commands.execute(
+                deviceID: deviceID, name: request.name, arguments: request.arguments, timeout: request.timeout)
+            self.publishResult(
+                EventMessage.commandResult(device: deviceID, node: nodeID, requestID: requestID, outcome: outcome),
+                deviceID: deviceID)
+        }
+    }
+
+    /// Exactly one node answers for a device no node holds: the node named in its last status, or, when
+    /// that node is gone or the device was never seen, the first online node by name.
+    private func answersForOfflineDevice(_ deviceID: String) -> Bool {
+        let cluster = self.gateway.cluster
+        if let status = cluster.status(of: deviceID) {
+            if status.node == self.nodeID { return true }
+            if cluster.isNodeOnline(status.node) { return false }
+        }
+        return (cluster.onlineNodes.first ?? self.nodeID) == self.nodeID
+    }
+
+    private func reject(_ reason: String, requestID: String?, deviceID: String) {
+        self.publishResult(
+            .object([
+                ("type", .string("command_result")), ("node", .string(self.nodeID)), ("device", .string(deviceID)),
+                ("request_id", JSONValue(requestID)), ("command_id", .null), ("status", .string("invalid")),
+                ("error", .string(reason)),
+            ]),
+            deviceID: deviceID)
+    }
+
+    private func publishResult(_ result: JSONValue, deviceID: String) {
+        self.sink.publishResult(result, deviceID: deviceID)
+    }
+}

@@ -1,0 +1,43 @@
+/// The bridge's topic layout under one prefix, and the reading of topics it subscribed to.
+struct MQTTTopics: Sendable {
+    let prefix: String
+
+    func telemetry(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/telemetry" }
+    func events(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/events" }
+    func status(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/status" }
+    func commands(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands" }
+    func commandResult(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands/result" }
+    func nodeStatus(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/status" }
+
+    /// What every node subscribes to: the whole deployment's device messages, commands and nodes.
+    var subscriptions: [String] {
+        ["status", "telemetry", "events", "commands"].map { "\(self.prefix)/devices/+/\($0)" }
+            + ["\(self.prefix)/nodes/+/status"]
+    }
+
+    /// A topic of the subscriptions, read.
+    enum Subject: Equatable {
+        case status(deviceID: String)
+        case telemetry(deviceID: String)
+        case events(deviceID: String)
+        case commands(deviceID: String)
+        case node(String)
+    }
+
+    func subject(of topic: String) -> Subject? {
+        guard topic.hasPrefix(self.prefix), topic.utf8.dropFirst(self.prefix.utf8.count).first == UInt8(ascii: "/")
+        else { return nil }
+        let levels = topic.utf8.dropFirst(self.prefix.utf8.count + 1).split(
+            separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
+        ).map { String(decoding: $0, as: UTF8.self) }
+        guard levels.count == 3 else { return nil }
+        switch (levels[0], levels[2]) {
+        case ("devices", "status"): return .status(deviceID: levels[1])
+        case ("devices", "telemetry"): return .telemetry(deviceID: levels[1])
+        case ("devices", "events"): return .events(deviceID: levels[1])
+        case ("devices", "commands"): return .commands(deviceID: levels[1])
+        case ("nodes", "status"): return .node(levels[1])
+        default: return nil
+        }
+    }
+}
