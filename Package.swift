@@ -202,6 +202,7 @@ let package = Package(
             name: "GatehouseTestSupport",
             dependencies: [
                 "Dashboard", "DeviceServer", "GatehouseCore", "DFP", "Simulator", "MQTTBridge",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -228,13 +229,13 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTBridgeTests",
-            dependencies: ["MQTTBridge", "GatehouseTestSupport"],
+            dependencies: ["MQTTBridge", "GatehouseTestSupport", "GatehouseCore", "DFP", "Simulator"],
             swiftSettings: strictConcurrency
         ),
         // Runs the built `gatehouse` executable as a user would: registry commands, config, signals.
         .testTarget(
             name: "GatehouseCLITests",
-            dependencies: ["DFP", "Simulator"],
+            dependencies: ["DFP", "Simulator", "GatehouseTestSupport", "GatehouseCore"],
             swiftSettings: strictConcurrency
         ),
     ]

@@ -2,6 +2,7 @@ public import GatehouseCore
 public import Logging
 public import NIOCore
 public import ServiceLifecycle
+import Synchronization
 
 /// The MQTT side of a gateway node, run as a service: the broker connections that publish what the
 /// `MQTTBridgeSink` queues, and the subscriptions through which the node learns what other nodes do
@@ -49,12 +50,12 @@ public struct MQTTBridge: Service {
         )
         controlConfiguration.subscriptions = sink.topics.subscriptions
         let logger = self.logger
+        let connectionsUp = ConnectionCount(total: 1 + sink.data.count, metrics: sink.metrics)
         let control = try MosquittoClient(
             controlConfiguration,
             logger: self.logger,
             onConnect: {
                 sink.metrics.connections.increment()
-                sink.metrics.connected.record(1)
                 logger.info("connected to the MQTT broker", metadata: ["node": "\(sink.nodeID)"])
                 sink.publishNodeStatus(online: true)
                 // The broker may have missed changes while it was away, or lost its retained messages.
@@ -62,16 +63,19 @@ public struct MQTTBridge: Service {
                     sink.control.offerStatus(
                         sink.statusMessage(inbound.liveStatus(of: session)), onlyIfNonePending: true)
                 }
+                connectionsUp.connected()
             },
             onDisconnect: {
-                sink.metrics.connected.record(0)
                 logger.warning(
                     "lost the MQTT broker: holding messages in the outbox", metadata: ["node": "\(sink.nodeID)"])
+                connectionsUp.disconnected()
             },
             onMessage: { inbound.handle($0) }
         )
         let dataClients = try sink.data.indices.map { index in
-            try MosquittoClient(self.configuration("data-\(index)"), logger: self.logger)
+            try MosquittoClient(
+                self.configuration("data-\(index)"), logger: self.logger,
+                onConnect: { connectionsUp.connected() }, onDisconnect: { connectionsUp.disconnected() })
         }
         let clients = [control] + dataClients
         let isSuperseded: @Sendable (StatusClaim) -> Bool = { claim in
@@ -130,5 +134,28 @@ public struct MQTTBridge: Service {
             await client.disconnect()
         }
         self.sink.metrics.connected.record(0)
+    }
+}
+
+/// How many of the bridge's broker connections are up; `gatehouse_mqtt_connected` is 1 only when all
+/// of them are, since each carries its share of the devices.
+private final class ConnectionCount: Sendable {
+    private let up = Atomic<Int>(0)
+    private let total: Int
+    private let metrics: MQTTBridgeMetrics
+
+    init(total: Int, metrics: MQTTBridgeMetrics) {
+        self.total = total
+        self.metrics = metrics
+    }
+
+    func connected() {
+        let now = self.up.add(1, ordering: .relaxed).newValue
+        self.metrics.connected.record(now == self.total ? 1 : 0)
+    }
+
+    func disconnected() {
+        _ = self.up.subtract(1, ordering: .relaxed)
+        self.metrics.connected.record(0)
     }
 }

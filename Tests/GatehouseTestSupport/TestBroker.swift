@@ -1,23 +1,36 @@
-import Foundation
+public import Foundation
 import Glibc
 
 /// A real `mosquitto` on an ephemeral loopback port, started for a test and stopped by its PID.
 public final class TestBroker: Sendable {
     public let port: Int
-    private let directory: URL
+    /// Where the broker keeps its configuration and, with persistence, its database; a restarted broker
+    /// given the same directory finds its persistent sessions again.
+    public let directory: URL
     private let process: Process
+    private let keepsDirectory: Bool
 
     /// Starts a broker; `port` reuses one (to restart a broker a test stopped).
-    public init(port: Int? = nil) async throws {
+    ///
+    /// - Parameters:
+    ///   - persistentIn: keep sessions and queued messages in this directory across restarts (written
+    ///     when the broker stops on SIGTERM); nil keeps everything in memory.
+    ///   - extraConfiguration: more `mosquitto.conf` lines, such as queue limits.
+    public init(port: Int? = nil, persistentIn: URL? = nil, extraConfiguration: [String] = []) async throws {
         self.port = try port ?? Self.freePort()
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
+        self.directory =
+            persistentIn
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let config = self.directory.appendingPathComponent("mosquitto.conf")
-        try """
-        listener \(self.port) 127.0.0.1
-        allow_anonymous true
-        persistence false
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let persistence =
+            persistentIn == nil
+            ? ["persistence false"]
+            : ["persistence true", "persistence_location \(self.directory.path)/", "autosave_interval 1"]
+        try (["listener \(self.port) 127.0.0.1", "allow_anonymous true"] + persistence + extraConfiguration)
+            .joined(separator: "\n").appending("\n")
+            .write(to: config, atomically: true, encoding: .utf8)
+        self.keepsDirectory = persistentIn != nil
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         process.arguments = ["-c", config.path]
@@ -39,14 +52,18 @@ public final class TestBroker: Sendable {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
-        try? FileManager.default.removeItem(at: self.directory)
+        if !self.keepsDirectory {
+            try? FileManager.default.removeItem(at: self.directory)
+        }
     }
 
     deinit {
         if self.process.isRunning {
             kill(self.process.processIdentifier, SIGKILL)
         }
-        try? FileManager.default.removeItem(at: self.directory)
+        if !self.keepsDirectory {
+            try? FileManager.default.removeItem(at: self.directory)
+        }
     }
 
     private func waitUntilListening() async throws {

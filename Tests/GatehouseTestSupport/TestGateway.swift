@@ -47,7 +47,10 @@ public struct TestGateway: Sendable {
         try settings.validate()
 
         var logger = Logger(label: "test-gateway")
-        logger.logLevel = .critical
+        // GATEHOUSE_TEST_LOG=debug shows what a failing test's gateway did.
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["GATEHOUSE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .critical
         let sink = RecordingSink()
         let metricsRegistry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metricsRegistry)

@@ -1,31 +1,32 @@
 import Foundation
-import GatehouseTestSupport
-import HTTPTypes
+public import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 
 /// Real HTTP requests to a test gateway's dashboard port.
-struct HTTPClient {
-    let gateway: TestGateway
+public struct HTTPClient: Sendable {
+    public let gateway: TestGateway
     /// The token sent as `Authorization: Bearer`; nil sends none.
-    var token: String?
+    public var token: String?
 
-    init(_ gateway: TestGateway, token: String? = nil, authorized: Bool = true) {
+    public init(_ gateway: TestGateway, token: String? = nil, authorized: Bool = true) {
         self.gateway = gateway
         self.token = authorized ? (token ?? gateway.apiToken) : nil
     }
 
-    struct Reply {
-        var status: Int
-        var text: String
-        var headers: HTTPFields
+    public struct Reply: Sendable {
+        public var status: Int
+        public var text: String
+        public var headers: HTTPFields
         /// The body as JSON (an object or an array), or nil when it is not JSON.
-        var json: Any? { try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed]) }
-        var object: [String: Any] { self.json as? [String: Any] ?? [:] }
-        var array: [[String: Any]] { self.json as? [[String: Any]] ?? [] }
+        public var json: Any? {
+            try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed])
+        }
+        public var object: [String: Any] { self.json as? [String: Any] ?? [:] }
+        public var array: [[String: Any]] { self.json as? [[String: Any]] ?? [] }
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Reply {
+    public func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Reply {
         let client = TestClient(host: "127.0.0.1", port: self.gateway.httpPort)
         client.connect()
         defer { Task { try? await client.shutdown() } }
@@ -42,9 +43,9 @@ struct HTTPClient {
         )
     }
 
-    func get(_ path: String) async throws -> Reply { try await self.request(.get, path) }
-    func post(_ path: String, _ body: String = "{}") async throws -> Reply {
+    public func get(_ path: String) async throws -> Reply { try await self.request(.get, path) }
+    public func post(_ path: String, _ body: String = "{}") async throws -> Reply {
         try await self.request(.post, path, body: body)
     }
-    func delete(_ path: String) async throws -> Reply { try await self.request(.delete, path) }
+    public func delete(_ path: String) async throws -> Reply { try await self.request(.delete, path) }
 }

@@ -1,0 +1,142 @@
+import DFP
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import Simulator
+import Testing
+
+@Suite("Several gateway nodes on one broker act as one deployment")
+struct MultiNodeTests {
+    @Test func aDeviceMovingToAnotherNodeIsTakenOverThereAndCommandsFollowIt() async throws {
+        let broker = try await TestBroker()
+        let backend = try await MQTTTestClient(broker, subscriptions: ["gatehouse/#"])
+        let nodeA = try await startNode("node-a", on: broker, watchedBy: backend)
+        let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
+
+        let first = try await nodeA.loginThermostat("thermo-m", heartbeat: 600)
+        _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/status") {
+            $0["node"]?.stringValue == "node-a"
+        }
+        #expect(try await first.sendTelemetry(seq: 1, temperature: 190))
+
+        // Node B's dashboard shows the device of node A, live, from the broker.
+        #expect(
+            try await nodeB.sink.waitUntil { events in
+                events.contains { event in
+                    if case .peer(let message) = event {
+                        return message.deviceID == "thermo-m" && message.kind == .telemetry
+                    }
+                    return false
+                }
+            })
+        let viewFromB = try await HTTPClient(nodeB).get("/api/devices/thermo-m")
+        #expect(viewFromB.object["online"] as? Bool == true)
+        #expect(viewFromB.object["node"] as? String == "node-a")
+        #expect(
+            (viewFromB.object["last_telemetry"] as? [String: Any])?["fields"] as? [String: Double] == [
+                "temperature": 19
+            ])
+
+        // The device reconnects through node B: node A closes its session with ERROR 7 within a second.
+        let second = try await nodeB.loginThermostat("thermo-m", heartbeat: 600)
+        let started = ContinuousClock.now
+        #expect(try await first.expectError(timeout: .seconds(3)) == .sessionReplaced)
+        #expect(ContinuousClock.now - started < .seconds(1))
+        _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/status") {
+            $0["node"]?.stringValue == "node-b"
+        }
+        // Node A never published the device offline: it is online, on node B.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(
+            !backend.messages(on: "gatehouse/devices/thermo-m/status").contains { message in
+                let json = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self))
+                return json?["online"]?.boolValue == false
+            })
+        #expect(nodeA.gateway.sessions.session(for: "thermo-m") == nil)
+        let viewFromA = try await HTTPClient(nodeA).get("/api/devices/thermo-m")
+        #expect(viewFromA.object["online"] as? Bool == true)
+        #expect(viewFromA.object["node"] as? String == "node-b")
+
+        // A command published on MQTT reaches the device on node B, and is answered exactly once.
+        try await backend.publish(
+            #"{"request_id":"m-1","name":"set_mode","args":{"mode":"auto"}}"#, on: "gatehouse/devices/thermo-m/commands"
+        )
+        let command = try await second.answerNextCommand()
+        #expect(command.name == "set_mode")
+        let result = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/commands/result") {
+            $0["request_id"]?.stringValue == "m-1"
+        }
+        #expect(result["status"]?.stringValue == "ok")
+        #expect(result["node"]?.stringValue == "node-b")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(Self.results(backend, requestID: "m-1") == 1)
+
+        // Offline: the node of its last status (B) answers, once.
+        try await second.send(.bye, seq: 2)
+        _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/status") { $0["online"]?.boolValue == false }
+        try await Task.sleep(for: .milliseconds(200))
+        try await backend.publish(
+            #"{"request_id":"m-2","name":"set_mode","args":{"mode":"off"}}"#, on: "gatehouse/devices/thermo-m/commands")
+        let offline = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/commands/result") {
+            $0["request_id"]?.stringValue == "m-2"
+        }
+        #expect(offline["status"]?.stringValue == "offline")
+        #expect(offline["node"]?.stringValue == "node-b")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(Self.results(backend, requestID: "m-2") == 1)
+
+        // A device no node has seen is answered by one node too.
+        try await backend.publish(#"{"request_id":"m-3","name":"x"}"#, on: "gatehouse/devices/ghost-1/commands")
+        _ = try await backend.waitForJSON(on: "gatehouse/devices/ghost-1/commands/result") {
+            $0["request_id"]?.stringValue == "m-3"
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(Self.results(backend, requestID: "m-3") == 1)
+
+        try await nodeA.stop()
+        try await nodeB.stop()
+        await first.close()
+        await second.close()
+        await backend.disconnect()
+        await broker.stop()
+    }
+
+    static func results(_ backend: MQTTTestClient, requestID: String) -> Int {
+        backend.messages.count { message in
+            message.topic.hasSuffix("/commands/result")
+                && String(decoding: message.payload, as: UTF8.self).contains("\"request_id\":\"\(requestID)\"")
+        }
+    }
+
+    @Test func aDashboardsLiveFeedCarriesTheWholeDeployment() async throws {
+        let broker = try await TestBroker()
+        let backend = try await MQTTTestClient(broker, subscriptions: ["gatehouse/nodes/+/status"])
+        let nodeA = try await startNode("node-a", on: broker, watchedBy: backend)
+        let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
+        let feed = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
+        _ = try await feed.next(type: "snapshot")
+
+        let device = try await nodeA.loginThermostat("thermo-f")
+        let status = try await feed.next(type: "status")
+        #expect(status["device"] as? String == "thermo-f")
+        #expect(status["node"] as? String == "node-a")
+        #expect(try await device.sendTelemetry(seq: 1, temperature: 230))
+        let telemetry = try await feed.next(type: "telemetry")
+        #expect(telemetry["device"] as? String == "thermo-f")
+        #expect((telemetry["fields"] as? [String: Double])?["temperature"] == 23)
+
+        // A dashboard opened later gets the other node's device in its snapshot.
+        let later = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
+        let snapshot = try await later.next(type: "snapshot")
+        let devices = snapshot["devices"] as? [[String: Any]] ?? []
+        #expect(devices.contains { $0["id"] as? String == "thermo-f" && $0["online"] as? Bool == true })
+
+        feed.close()
+        later.close()
+        try await nodeA.stop()
+        try await nodeB.stop()
+        await device.close()
+        await backend.disconnect()
+        await broker.stop()
+    }
+}
