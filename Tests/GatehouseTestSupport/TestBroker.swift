@@ -21,7 +21,10 @@ public final class TestBroker: Sendable {
         self.directory =
             persistentIn
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        // Started as root (in CI), mosquitto drops to its own user, which must still write its database.
+        try FileManager.default.createDirectory(
+            at: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: self.directory.path)
         let config = self.directory.appendingPathComponent("mosquitto.conf")
         let persistence =
             persistentIn == nil
@@ -46,9 +49,11 @@ public final class TestBroker: Sendable {
     public func stop() async {
         if self.process.isRunning {
             kill(self.process.processIdentifier, SIGTERM)
-            // Polled with sleeps that free the thread: a test's threads are shared with every other test.
-            for attempt in 0..<500 where self.process.isRunning {
-                if attempt == 250 { kill(self.process.processIdentifier, SIGKILL) }
+            // mosquitto 2.0.11 takes 1.5 to 2 s to act on SIGTERM even when idle; SIGKILL would lose what it
+            // persists at exit, so it is only the last resort, after 10 s. Polled with sleeps that free
+            // the thread: a test's threads are shared with every other test.
+            for attempt in 0..<1500 where self.process.isRunning {
+                if attempt == 1000 { kill(self.process.processIdentifier, SIGKILL) }
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
