@@ -166,6 +166,8 @@ let package = Package(
                 "DFP",
                 "GatehouseCore",
                 "Simulator",
+                "MQTTBridge",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -32,6 +32,8 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
     private var pendingFrames: UInt64 = 0
     /// The time of the current read batch, read once per batch rather than once per frame.
     private var batchTime: NIODeadline?
+    /// A flush of ACKs confirmed outside a read batch is queued behind the loop's pending tasks.
+    private var confirmedAcksFlushScheduled = false
     private var lastValidFrameAt = NIODeadline.now()
     private var deadlineCheck: Scheduled<Void>?
     private var remoteAddress = "unknown"
@@ -297,9 +299,17 @@ final class DeviceSessionHandler: ChannelDuplexHandler {
         confirmation.hop(to: context.eventLoop).assumeIsolated().whenSuccess {
             guard case .established = self.state else { return }
             self.append(.ack, seq: seq)
-            // Inside a read batch the ACK leaves with the batch; otherwise it leaves now.
-            if self.batchTime == nil {
-                self.flushPendingOutput(context: context)
+            // Inside a read batch the ACK leaves with the batch. Otherwise it leaves once the loop has run
+            // the confirmations already queued behind this one (a sink confirms many at once, from its
+            // own thread), so they share one write.
+            if self.batchTime == nil, !self.confirmedAcksFlushScheduled {
+                self.confirmedAcksFlushScheduled = true
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.confirmedAcksFlushScheduled = false
+                    handler.flushPendingOutput(context: context)
+                }
             }
         }
     }

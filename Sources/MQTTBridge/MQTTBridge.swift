@@ -95,6 +95,15 @@ public struct MQTTBridge: Service {
                 "broker": "\(self.broker)", "prefix": "\(sink.topics.prefix)", "node": "\(sink.nodeID)",
                 "outbox": "\(self.gateway.settings.mqttOutbox)",
             ])
+        gateway.peerFeedDemand.observe { watching in
+            for topic in sink.topics.liveFeedSubscriptions {
+                do throws(MosquittoError) {
+                    try watching ? control.subscribe(topic) : control.unsubscribe(topic)
+                } catch {
+                    logger.warning("MQTT subscription change failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                }
+            }
+        }
         for client in clients { client.start() }
 
         await withTaskGroup(of: Void.self) { group in

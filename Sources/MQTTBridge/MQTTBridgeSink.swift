@@ -38,12 +38,12 @@ public final class MQTTBridgeSink: EventSink {
     public func receive(_ event: GatewayEvent, durable: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<Void>? {
         switch event {
         case .telemetry(let report):
-            let payload = EventMessage.telemetry(report, node: self.nodeID).serialized()
+            let payload = EventMessage.telemetry(report, node: self.nodeID)
             return self.publish(
                 payload, topic: self.topics.telemetry(report.deviceID), device: report.deviceID,
                 durable: durable, on: eventLoop)
         case .event(let report):
-            let payload = EventMessage.event(report, node: self.nodeID).serialized()
+            let payload = EventMessage.event(report, node: self.nodeID)
             return self.publish(
                 payload, topic: self.topics.events(report.deviceID), device: report.deviceID,
                 durable: durable, on: eventLoop)
@@ -56,7 +56,7 @@ public final class MQTTBridgeSink: EventSink {
     }
 
     private func publish(
-        _ payload: String,
+        _ payload: [UInt8],
         topic: String,
         device: String,
         durable: Bool,
@@ -64,7 +64,7 @@ public final class MQTTBridgeSink: EventSink {
     ) -> EventLoopFuture<Void>? {
         let confirmation = durable ? eventLoop.makePromise(of: Void.self) : nil
         let outbox = self.data[Int(UInt(bitPattern: device.hashValue) % UInt(self.data.count))]
-        let message = OutboundMessage(topic: topic, payload: Array(payload.utf8), confirmation: confirmation)
+        let message = OutboundMessage(topic: topic, payload: payload, confirmation: confirmation)
         if outbox.offer(message) {
             return confirmation?.futureResult
         }
@@ -81,7 +81,7 @@ public final class MQTTBridgeSink: EventSink {
     func statusMessage(_ change: StatusChange) -> OutboundMessage {
         OutboundMessage(
             topic: self.topics.status(change.deviceID),
-            payload: Array(EventMessage.status(change).serialized().utf8),
+            payload: EventMessage.status(change).serializedBytes(),
             retain: true,
             coalescingKey: change.deviceID,
             claim: StatusClaim(
@@ -92,7 +92,7 @@ public final class MQTTBridgeSink: EventSink {
     /// Queues a command's result on the control connection.
     func publishResult(_ payload: JSONValue, deviceID: String) {
         let message = OutboundMessage(
-            topic: self.topics.commandResult(deviceID), payload: Array(payload.serialized().utf8))
+            topic: self.topics.commandResult(deviceID), payload: payload.serializedBytes())
         if !self.control.offer(message) {
             self.metrics.dropped.increment()
         }

@@ -9,10 +9,14 @@ struct MQTTTopics: Sendable {
     func commandResult(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands/result" }
     func nodeStatus(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/status" }
 
-    /// What every node subscribes to: the whole deployment's device messages, commands and nodes.
+    /// What every node subscribes to: the deployment's device statuses, commands and nodes.
     var subscriptions: [String] {
-        ["status", "telemetry", "events", "commands"].map { "\(self.prefix)/devices/+/\($0)" }
-            + ["\(self.prefix)/nodes/+/status"]
+        ["\(self.prefix)/devices/+/status", "\(self.prefix)/devices/+/commands", "\(self.prefix)/nodes/+/status"]
+    }
+
+    /// Every node's telemetry and events, subscribed while this node's dashboards are watching.
+    var liveFeedSubscriptions: [String] {
+        ["\(self.prefix)/devices/+/telemetry", "\(self.prefix)/devices/+/events"]
     }
 
     /// A topic of the subscriptions, read.

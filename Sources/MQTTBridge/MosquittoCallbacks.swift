@@ -17,7 +17,8 @@ final class MosquittoCallbacks: Sendable {
     }
 
     private let state = Mutex(State())
-    private let subscriptions: [String]
+    /// Subscribed again at every CONNACK: a clean session forgets them.
+    private let subscriptions: Mutex<Set<String>>
     private let onConnect: (@Sendable () -> Void)?
     private let onDisconnect: (@Sendable () -> Void)?
     private let onMessage: @Sendable (MQTTMessage) -> Void
@@ -30,7 +31,7 @@ final class MosquittoCallbacks: Sendable {
         onDisconnect: (@Sendable () -> Void)?,
         onMessage: (@Sendable (MQTTMessage) -> Void)?
     ) {
-        self.subscriptions = subscriptions
+        self.subscriptions = Mutex(Set(subscriptions))
         self.onDisconnect = onDisconnect
         let (messages, continuation) = AsyncStream.makeStream(of: MQTTMessage.self)
         self.messages = messages
@@ -49,8 +50,10 @@ final class MosquittoCallbacks: Sendable {
     /// republish what it must, and only then resumes those waiting to publish.
     func connected(code: Int32, handle: OpaquePointer?) {
         guard code == 0 else { return }
-        for topic in self.subscriptions {
-            mosquitto_subscribe(handle, nil, topic, 1)
+        self.subscriptions.withLock { topics in
+            for topic in topics {
+                mosquitto_subscribe(handle, nil, topic, 1)
+            }
         }
         self.state.withLock { $0.connected = true }
         self.onConnect?()
@@ -59,6 +62,20 @@ final class MosquittoCallbacks: Sendable {
             return state.connectionWaiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Adds or removes a subscription, sending SUBSCRIBE or UNSUBSCRIBE under the same lock as the
+    /// resubscription at CONNACK, so the two never cross.
+    func changeSubscription(_ topic: String, subscribed: Bool, handle: OpaquePointer) -> Int32 {
+        self.subscriptions.withLock { topics in
+            if subscribed {
+                topics.insert(topic)
+                return mosquitto_subscribe(handle, nil, topic, 1)
+            } else {
+                topics.remove(topic)
+                return mosquitto_unsubscribe(handle, nil, topic)
+            }
+        }
     }
 
     func disconnected() {

@@ -137,11 +137,22 @@ public final class MosquittoClient: Sendable {
         }
     }
 
-    /// Subscribes; messages arrive on `onMessage` or `messages`. Subscriptions of a clean session are
-    /// lost at a reconnect: subscribe again in `onConnect`.
-    public func subscribe(_ topic: String, qos: Int = 1) throws(MosquittoError) {
-        try MosquittoError.check(
-            mosquitto_subscribe(self.connection.handle, nil, topic, Int32(qos)), "subscribing to \(topic)")
+    /// Subscribes (QoS 1), now and after every reconnect; messages arrive on `onMessage` or `messages`.
+    /// While the connection is down the subscription takes effect at the next connect.
+    public func subscribe(_ topic: String) throws(MosquittoError) {
+        let code = self.connection.callbacks.changeSubscription(topic, subscribed: true, handle: self.connection.handle)
+        guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
+            return try MosquittoError.check(code, "subscribing to \(topic)")
+        }
+    }
+
+    /// Ends a subscription made with `subscribe` or the configuration.
+    public func unsubscribe(_ topic: String) throws(MosquittoError) {
+        let code = self.connection.callbacks.changeSubscription(
+            topic, subscribed: false, handle: self.connection.handle)
+        guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
+            return try MosquittoError.check(code, "unsubscribing from \(topic)")
+        }
     }
 
     /// Disconnects cleanly (the will is not published), waits for the network thread to end, and tells

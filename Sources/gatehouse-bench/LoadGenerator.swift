@@ -1,4 +1,5 @@
 import DFP
+import DequeModule
 import Dispatch
 import NIOCore
 import NIOPosix
@@ -18,6 +19,8 @@ struct LoadGenerator {
         let acks = Atomic<Int>(0)
         let welcomed = Atomic<Int>(0)
         let errors = Atomic<Int>(0)
+        /// Time from sending a frame to its ACK; frames of one connection are ACKed in order.
+        let ackLatency = LatencyRecorder()
     }
 
     func run() throws {
@@ -67,6 +70,7 @@ struct LoadGenerator {
             "ACKed TELEMETRY frames/s over \(self.seconds) s: median \(Int(sorted[sorted.count / 2])), "
                 + "min \(Int(sorted.first!)), max \(Int(sorted.last!)); errors \(counters.errors.load(ordering: .relaxed))"
         )
+        print("ACK latency: \(counters.ackLatency.summary())")
     }
 }
 
@@ -80,6 +84,9 @@ final class LoadDeviceHandler: ChannelInboundHandler {
     private let counters: LoadGenerator.Counters
     private var acksThisRead = 0
     private var frame = ByteBuffer()
+    /// When each unacknowledged frame was sent, oldest first.
+    private var sentAt = Deque<UInt64>()
+    private var latencies: [UInt64] = []
 
     init(deviceID: String, window: Int, counters: LoadGenerator.Counters) {
         self.deviceID = deviceID
@@ -109,6 +116,9 @@ final class LoadDeviceHandler: ChannelInboundHandler {
             self.send(self.window, context: context)
         case .ack:
             self.acksThisRead += 1
+            if let sent = self.sentAt.popFirst() {
+                self.latencies.append(DispatchTime.now().uptimeNanoseconds - sent)
+            }
         default:
             self.counters.errors.add(1, ordering: .relaxed)
         }
@@ -119,13 +129,19 @@ final class LoadDeviceHandler: ChannelInboundHandler {
             self.counters.acks.add(self.acksThisRead, ordering: .relaxed)
             self.send(self.acksThisRead, context: context)
             self.acksThisRead = 0
+            if self.latencies.count >= 256 {
+                self.counters.ackLatency.record(self.latencies)
+                self.latencies.removeAll(keepingCapacity: true)
+            }
         }
     }
 
     private func send(_ count: Int, context: ChannelHandlerContext) {
         var batch = context.channel.allocator.buffer(capacity: self.frame.readableBytes * count)
+        let now = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<count {
             batch.writeImmutableBuffer(self.frame)
+            self.sentAt.append(now)
         }
         context.writeAndFlush(Self.wrapOutboundOut(batch), promise: nil)
     }

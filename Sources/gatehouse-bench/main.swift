@@ -10,6 +10,10 @@ import NIOPosix
 //     swift run -c release gatehouse-bench load PORT [DEVICES] [WINDOW] [SECONDS]
 // and telemetry → dashboard latency (10 WebSocket clients, DEVICES msgs/s in all):
 //     swift run -c release gatehouse-bench fanout DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]
+// and the MQTT reference (QoS 1 straight to a local mosquitto, to compare with `load` through a bridged
+// gateway), and the cross-node takeover latency between two bridged gateways:
+//     swift run -c release gatehouse-bench mqtt-direct BROKER_PORT [CLIENTS] [WINDOW] [SECONDS]
+//     swift run -c release gatehouse-bench takeover DEVICE_PORT_A DEVICE_PORT_B [ROUNDS]
 // Each figure is the median of several rounds; the numbers belong in the README's performance section.
 
 func median(_ values: [Double]) -> Double {
@@ -154,6 +158,27 @@ if arguments.first == "fanout" {
         seconds: min(numbers.count > 4 ? numbers[4] : 20, 120)
     )
     try await benchmark.run()
+    exit(0)
+}
+if arguments.first == "mqtt-direct" {
+    let numbers = arguments.dropFirst().compactMap { Int($0) }
+    guard let port = numbers.first else {
+        fatalError("usage: gatehouse-bench mqtt-direct BROKER_PORT [CLIENTS] [WINDOW] [SECONDS]")
+    }
+    try await DirectMQTTBenchmark(
+        port: port,
+        clients: numbers.count > 1 ? numbers[1] : 2,
+        window: numbers.count > 2 ? numbers[2] : 100,
+        seconds: min(numbers.count > 3 ? numbers[3] : 20, 120)
+    ).run()
+    exit(0)
+}
+if arguments.first == "takeover" {
+    let numbers = arguments.dropFirst().compactMap { Int($0) }
+    guard numbers.count >= 2 else { fatalError("usage: gatehouse-bench takeover DEVICE_PORT_A DEVICE_PORT_B [ROUNDS]") }
+    try await TakeoverBenchmark(
+        portA: numbers[0], portB: numbers[1], rounds: min(numbers.count > 2 ? numbers[2] : 50, 1_000)
+    ).run()
     exit(0)
 }
 if arguments.first == "load" {

@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import Synchronization
 
 /// A real `mosquitto` on an ephemeral loopback port, started for a test and stopped by its PID.
 public final class TestBroker: Sendable {
@@ -95,8 +96,21 @@ public final class TestBroker: Sendable {
         }
     }
 
-    /// A port the kernel just handed out for a moment; the broker binds it right after.
+    /// Ports handed to brokers in this process: a test that restarts its broker leaves its port free for
+    /// a moment, and another test's new broker must not take it (its gateway would reconnect there).
+    private static let portsHandedOut = Mutex<Set<Int>>([])
+
+    /// A port the kernel just handed out for a moment, never one given to another broker of this
+    /// process; the broker binds it right after.
     private static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try self.ephemeralPort()
+            if Self.portsHandedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw TestFailure("no unused free port")
+    }
+
+    private static func ephemeralPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -56,11 +56,11 @@ struct BridgeTopicTests {
 
     @Test func statusesAndTheNodeAreRetainedForLateSubscribers() async throws {
         let broker = try await TestBroker()
-        let watcher = try await MQTTTestClient(broker, subscriptions: ["gatehouse/nodes/+/status"])
+        let watcher = try await MQTTTestClient(
+            broker, subscriptions: ["gatehouse/nodes/+/status", "gatehouse/devices/+/status"])
         let node = try await startNode("node-r", on: broker, watchedBy: watcher)
         let device = try await node.loginThermostat("thermo-r")
-        // The status is published once the broker acknowledged the session's earlier traffic too.
-        #expect(try await device.sendTelemetry(seq: 1, temperature: 200))
+        _ = try await watcher.waitForJSON(on: "gatehouse/devices/thermo-r/status")
 
         let late = try await MQTTTestClient(
             broker, subscriptions: ["gatehouse/devices/+/status", "gatehouse/nodes/+/status"])

@@ -13,22 +13,32 @@ struct MultiNodeTests {
         let nodeA = try await startNode("node-a", on: broker, watchedBy: backend)
         let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
 
+        // A dashboard watching node B makes B fetch the whole deployment's telemetry from the broker.
+        let dashboardB = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
+        _ = try await dashboardB.next(type: "snapshot")
         let first = try await nodeA.loginThermostat("thermo-m", heartbeat: 600)
         _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/status") {
             $0["node"]?.stringValue == "node-a"
         }
-        #expect(try await first.sendTelemetry(seq: 1, temperature: 190))
 
-        // Node B's dashboard shows the device of node A, live, from the broker.
-        #expect(
-            try await nodeB.sink.waitUntil { events in
+        // Node B's dashboard shows the device of node A, live, from the broker (B's subscription may
+        // take effect a moment after the dashboard connected, so the device keeps reporting).
+        var seq: UInt16 = 1
+        var seenOnB = false
+        while !seenOnB, seq < 50 {
+            #expect(try await first.sendTelemetry(seq: seq, temperature: 190))
+            seq += 1
+            seenOnB = try await nodeB.sink.waitUntil(timeout: .milliseconds(200)) { events in
                 events.contains { event in
                     if case .peer(let message) = event {
                         return message.deviceID == "thermo-m" && message.kind == .telemetry
                     }
                     return false
                 }
-            })
+            }
+        }
+        #expect(seenOnB)
+        _ = try await dashboardB.next(type: "telemetry") { $0["device"] as? String == "thermo-m" }
         let viewFromB = try await HTTPClient(nodeB).get("/api/devices/thermo-m")
         #expect(viewFromB.object["online"] as? Bool == true)
         #expect(viewFromB.object["node"] as? String == "node-a")
@@ -92,6 +102,7 @@ struct MultiNodeTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(Self.results(backend, requestID: "m-3") == 1)
 
+        dashboardB.close()
         try await nodeA.stop()
         try await nodeB.stop()
         await first.close()

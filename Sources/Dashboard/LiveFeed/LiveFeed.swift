@@ -75,8 +75,8 @@ final class LiveFeed: EventSink {
     /// another node's messages arrive already encoded.
     private func encode(_ event: GatewayEvent) -> String? {
         switch event {
-        case .telemetry(let report): EventMessage.telemetry(report, node: self.nodeID).serialized()
-        case .event(let report): EventMessage.event(report, node: self.nodeID).serialized()
+        case .telemetry(let report): String(decoding: EventMessage.telemetry(report, node: self.nodeID), as: UTF8.self)
+        case .event(let report): String(decoding: EventMessage.event(report, node: self.nodeID), as: UTF8.self)
         case .status(let change): EventMessage.status(change).serialized()
         case .commandResult: nil
         case .peer(let message): message.text

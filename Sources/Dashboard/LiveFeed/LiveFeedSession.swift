@@ -15,7 +15,11 @@ struct LiveFeedSession: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
         let client = LiveFeedClient(capacity: Self.queueCapacity, reserve: Self.queueCapacity)
         self.feed.add(client)
-        defer { self.feed.remove(client) }
+        self.api.gateway.peerFeedDemand.viewerJoined()
+        defer {
+            self.feed.remove(client)
+            self.api.gateway.peerFeedDemand.viewerLeft()
+        }
         let snapshot = try await self.api.allDevices()
         client.prepend(
             JSONValue.object([("type", .string("snapshot")), ("devices", .array(snapshot.map(\.json)))]).serialized())

@@ -18,6 +18,8 @@ public final class Gateway: Sendable {
     public let directory: DeviceDirectory
     /// The deployment as the broker shows it; empty without the MQTT bridge.
     public let cluster: ClusterDirectory
+    /// Whether this node's dashboards are watching, so the bridge fetches other nodes' telemetry.
+    public let peerFeedDemand = PeerFeedDemand()
     public let metrics: GatewayMetrics
     public let clock: WallClock
     public let logger: Logger

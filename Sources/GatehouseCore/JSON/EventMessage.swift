@@ -1,20 +1,28 @@
 /// The messages of the dashboard's live feed, which are also the MQTT bridge's payloads: one JSON
 /// object per event.
 public enum EventMessage {
-    public static func telemetry(_ report: TelemetryReport, node: String) -> JSONValue {
-        .object([
-            ("type", .string("telemetry")), ("node", .string(node)), ("device", .string(report.deviceID)),
-            ("ts", .int(report.timestampMs)),
-            ("seq", .int(Int64(report.seq))), ("fields", JSONValue(report.values)),
-        ])
+    /// Written straight to bytes: this runs for every telemetry frame that has a consumer.
+    public static func telemetry(_ report: TelemetryReport, node: String) -> [UInt8] {
+        var writer = JSONObjectWriter()
+        writer.member("type", "telemetry")
+        writer.member("node", node)
+        writer.member("device", report.deviceID)
+        writer.member("ts", report.timestampMs)
+        writer.member("seq", Int64(report.seq))
+        writer.member("fields", report.values)
+        return writer.finish()
     }
 
-    public static func event(_ report: EventReport, node: String) -> JSONValue {
-        .object([
-            ("type", .string("event")), ("node", .string(node)), ("device", .string(report.deviceID)),
-            ("ts", .int(report.timestampMs)),
-            ("code", .int(Int64(report.code))), ("name", JSONValue(report.name)), ("fields", JSONValue(report.values)),
-        ])
+    public static func event(_ report: EventReport, node: String) -> [UInt8] {
+        var writer = JSONObjectWriter()
+        writer.member("type", "event")
+        writer.member("node", node)
+        writer.member("device", report.deviceID)
+        writer.member("ts", report.timestampMs)
+        writer.member("code", Int64(report.code))
+        writer.member("name", JSONValue(report.name))
+        writer.member("fields", report.values)
+        return writer.finish()
     }
 
     /// Also carries the session's facts, so a client that first hears of a device here can show it.
