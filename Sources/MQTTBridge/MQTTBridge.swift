@@ -100,7 +100,8 @@ public struct MQTTBridge: Service {
                 do throws(MosquittoError) {
                     try watching ? control.subscribe(topic) : control.unsubscribe(topic)
                 } catch {
-                    logger.warning("MQTT subscription change failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                    logger.warning(
+                        "MQTT subscription change failed", metadata: ["topic": "\(topic)", "error": "\(error)"])
                 }
             }
         }

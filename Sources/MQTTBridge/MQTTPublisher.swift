@@ -69,7 +69,7 @@ struct MQTTPublisher: Sendable {
                 self.drain()
             }
             return true
-        } catch where error.isNotConnected {
+        } catch  where error.isNotConnected {
             return false
         } catch {
             self.logger.warning("MQTT publish rejected", metadata: ["topic": "\(message.topic)", "error": "\(error)"])

@@ -67,7 +67,9 @@ struct DirectMQTTBenchmark {
             let client = try MosquittoClient(configuration)
             client.start()
             await client.waitUntilConnected()
-            let topics = (0..<1_000).filter { $0 % self.clients == index }.map { "gatehouse/devices/load-\($0)/telemetry" }
+            let topics = (0..<1_000).filter { $0 % self.clients == index }.map {
+                "gatehouse/devices/load-\($0)/telemetry"
+            }
             pumps.append(Pump(client: client, topics: topics, latency: latency))
         }
         for pump in pumps {

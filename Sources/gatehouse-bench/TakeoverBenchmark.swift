@@ -34,7 +34,9 @@ struct TakeoverBenchmark {
             await first.close()
             await second.close()
         }
-        print("cross-node takeover, WELCOME on B to ERROR 7 on A, \(self.rounds) rounds: \(latency.summary()); failures \(failures)")
+        print(
+            "cross-node takeover, WELCOME on B to ERROR 7 on A, \(self.rounds) rounds: \(latency.summary()); failures \(failures)"
+        )
     }
 
     private func login(_ id: String, port: Int) async throws -> DeviceConnection {

@@ -1,3 +1,4 @@
+import CSQLite
 import DFP
 import Foundation
 import Synchronization
@@ -30,9 +31,27 @@ public final class DeviceRegistry: Sendable {
         }
         let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(Self.fileName).path
         let database = try SQLiteDatabase(path: path, busyTimeoutMs: Self.busyTimeoutMs)
-        try database.execute("PRAGMA journal_mode = WAL", operation: "switching \(path) to WAL mode")
+        try Self.switchToWAL(database, path: path)
         try RegistrySchema.migrate(database)
         self.database = Mutex(database)
+    }
+
+    /// Switching the journal mode needs the file to itself, and SQLite answers SQLITE_BUSY at once,
+    /// without its busy handler, while another process opening the same new registry holds a lock; so
+    /// the switch is retried for as long as the busy timeout.
+    private static func switchToWAL(_ database: borrowing SQLiteDatabase, path: String) throws(RegistryError) {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(Self.busyTimeoutMs))
+        while true {
+            do throws(RegistryError) {
+                try database.execute("PRAGMA journal_mode = WAL", operation: "switching \(path) to WAL mode")
+                return
+            } catch {
+                guard case .sqlite(_, let code, _) = error, code == SQLITE_BUSY, ContinuousClock.now < deadline else {
+                    throw error
+                }
+                usleep(20_000)
+            }
+        }
     }
 
     /// Registers a device and returns its token, the only time the token is ever visible.
