@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo: a gateway on this machine with three registered, simulated devices streaming telemetry.
-# Ctrl-C stops everything.
+# The demo: a local mosquitto, a gateway bridged to it, and three registered, simulated devices
+# streaming telemetry. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,9 +8,14 @@ bin="$(swift build --show-bin-path)"
 data="${DEMO_DATA_DIR:-./gatehouse-data/demo}"
 port="${DEMO_DEVICE_PORT:-7300}"
 pids=()
+mqtt_dir=""
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    # The gateway first, so it can publish its devices' and its own offline status before the broker goes.
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    [ -n "$mqtt_dir" ] && rm -rf "$mqtt_dir"
 }
 trap cleanup EXIT INT TERM
 
@@ -28,10 +33,21 @@ thermo=$(token_for thermo-0001 thermostat)
 meter=$(token_for meter-0001 power-meter)
 tracker=$(token_for tracker-0001 gps-tracker)
 
+# A broker of the demo's own, on loopback only; set_tcp_nodelay keeps small messages from waiting.
+mqtt_port="${DEMO_MQTT_PORT:-11883}"
+mqtt_dir=$(mktemp -d)
+chmod 755 "$mqtt_dir"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n' "$mqtt_port" \
+    >"$mqtt_dir/mosquitto.conf"
+# In a session of its own, so Ctrl-C reaches the gateway (which then publishes its offline statuses)
+# but not the broker, which the cleanup stops after the gateway.
+setsid /usr/sbin/mosquitto -c "$mqtt_dir/mosquitto.conf" >"$mqtt_dir/mosquitto.log" 2>&1 &
+pids+=($!)
+
 http_port="${DEMO_HTTP_PORT:-8080}"
 "$bin/gatehouse" serve --data-dir "$data" --device-port "$port" --http-port "$http_port" --host 127.0.0.1 \
-    --log-level "${DEMO_LOG_LEVEL:-info}" &
-pids+=($!)
+    --mqtt "mqtt://127.0.0.1:$mqtt_port" --node-id demo --log-level "${DEMO_LOG_LEVEL:-info}" &
+pids=("$!" "${pids[@]}")
 for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.2
@@ -47,9 +63,13 @@ sim --id tracker-0001 --token "$tracker" --profile gps-tracker --interval 3 \
 
 api_token=$(cat "$data/api-token")
 echo
-echo "Gatehouse demo: gateway on 127.0.0.1:$port with 3 simulated devices (thermo-0001, meter-0001, tracker-0001)."
+echo "Gatehouse demo: gateway on 127.0.0.1:$port with 3 simulated devices (thermo-0001, meter-0001, tracker-0001),"
+echo "bridged to a local mosquitto on 127.0.0.1:$mqtt_port."
 echo "Dashboard:  http://127.0.0.1:$http_port/?token=$api_token"
 echo "REST API:   curl -H 'Authorization: Bearer $api_token' http://127.0.0.1:$http_port/api/devices"
 echo "Metrics:    curl -H 'Authorization: Bearer $api_token' http://127.0.0.1:$http_port/metrics"
+echo "MQTT:       mosquitto_sub -p $mqtt_port -t 'gatehouse/#' -v"
+echo "Command:    mosquitto_pub -p $mqtt_port -t gatehouse/devices/thermo-0001/commands \\"
+echo "                -m '{\"request_id\":\"r1\",\"name\":\"set_setpoint\",\"args\":{\"value\":22.5}}'"
 echo "Registry: $data   Ctrl-C stops it."
 wait "${pids[0]}"

@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # chromium: the dashboard page is tested in a real (headless) browser; mosquitto: the MQTT bridge is
-# tested against a real broker.
-packages=(libsqlite3-dev pkg-config python3 chromium libmosquitto-dev mosquitto)
+# tested against a real broker, and the demo runs one (mosquitto-clients: the demo's mosquitto_sub and
+# mosquitto_pub examples).
+packages=(libsqlite3-dev pkg-config python3 chromium libmosquitto-dev mosquitto mosquitto-clients)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
