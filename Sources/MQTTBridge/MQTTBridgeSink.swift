@@ -16,6 +16,8 @@ public final class MQTTBridgeSink: EventSink {
     let metrics: MQTTBridgeMetrics
     /// How long `finish` waits for the outboxes to drain at shutdown.
     let flushTimeout: Duration
+    /// Commands for devices on other nodes, waiting for their results.
+    let forwardedCommands = ForwardedCommands()
 
     /// - Parameter dataConnections: broker connections for telemetry and events; one connection is
     ///   bound by its PUBACK round trips, so more of them carry more messages per second.

@@ -48,8 +48,37 @@ final class MQTTInbound: Sendable {
             // A retained command would run again at every subscribe.
             guard !message.retain else { return }
             self.command(message.payload, deviceID: deviceID)
+        case .commandResult:
+            guard let result = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)),
+                let requestID = result["request_id"]?.stringValue
+            else { return }
+            self.sink.resolveForwardedCommand(requestID: requestID, result: result)
         case .node(let node):
-            self.gateway.cluster.setNode(node, online: message.payload == Array("online".utf8))
+            let online = message.payload == Array("online".utf8)
+            self.gateway.cluster.setNode(node, online: online)
+            if !online, node != self.nodeID {
+                self.markDevicesOffline(of: node)
+            }
+        }
+    }
+
+    /// Another node went offline (its will, or its own clean `offline`): the devices its last statuses
+    /// show online are not, until they reconnect somewhere. This node's dashboards and command routing
+    /// learn so at once; the retained topics keep what that node last published, and consumers read
+    /// them together with the node's status.
+    private func markDevicesOffline(of node: String) {
+        let now = self.gateway.clock.nowMilliseconds()
+        for (deviceID, state) in self.gateway.cluster.allDevices() {
+            guard let status = state.status, status.online, status.node == node else { continue }
+            let message = JSONValue.object([
+                ("type", .string("status")), ("node", .string(node)), ("device", .string(deviceID)),
+                ("online", .bool(false)), ("reason", .string("node_down")),
+                ("session_id", JSONValue(status.sessionID)), ("ts", .int(now)),
+                ("profile", status.message["profile"] ?? .null),
+            ])
+            guard let offline = PeerStatus(message) else { continue }
+            self.gateway.cluster.record(offline)
+            self.forward(PeerMessage(kind: .status, deviceID: deviceID, node: node, text: message.serialized()))
         }
     }
 

@@ -11,7 +11,10 @@ struct MQTTTopics: Sendable {
 
     /// What every node subscribes to: the deployment's device statuses, commands and nodes.
     var subscriptions: [String] {
-        ["\(self.prefix)/devices/+/status", "\(self.prefix)/devices/+/commands", "\(self.prefix)/nodes/+/status"]
+        [
+            "\(self.prefix)/devices/+/status", "\(self.prefix)/devices/+/commands",
+            "\(self.prefix)/devices/+/commands/result", "\(self.prefix)/nodes/+/status",
+        ]
     }
 
     /// Every node's telemetry and events, subscribed while this node's dashboards are watching.
@@ -25,6 +28,7 @@ struct MQTTTopics: Sendable {
         case telemetry(deviceID: String)
         case events(deviceID: String)
         case commands(deviceID: String)
+        case commandResult(deviceID: String)
         case node(String)
     }
 
@@ -34,6 +38,9 @@ struct MQTTTopics: Sendable {
         let levels = topic.utf8.dropFirst(self.prefix.utf8.count + 1).split(
             separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
         ).map { String(decoding: $0, as: UTF8.self) }
+        if levels.count == 4, levels[0] == "devices", levels[2] == "commands", levels[3] == "result" {
+            return .commandResult(deviceID: levels[1])
+        }
         guard levels.count == 3 else { return nil }
         switch (levels[0], levels[2]) {
         case ("devices", "status"): return .status(deviceID: levels[1])

@@ -136,6 +136,7 @@ struct Serve: AsyncParsableCommand {
             profiles: profiles,
             sinks: [feed, EventLogSink(logger: logger)] + (bridgeSink.map { [$0] } ?? []),
             metrics: GatewayMetrics(factory: metricsFactory),
+            remoteCommands: bridgeSink,
             logger: logger
         )
         let deviceServer = DeviceServer(gateway: gateway, group: group, logger: logger)

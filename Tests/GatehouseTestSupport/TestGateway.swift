@@ -62,6 +62,7 @@ public struct TestGateway: Sendable {
             profiles: try ProfileCatalog(directory: settings.devicesDirectory),
             sinks: [sink, feed] + (bridgeSink.map { [$0] } ?? []),
             metrics: GatewayMetrics(factory: metricsFactory),
+            remoteCommands: bridgeSink,
             logger: logger
         )
         let group = MultiThreadedEventLoopGroup.singleton

@@ -80,6 +80,24 @@ struct MultiNodeTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(Self.results(backend, requestID: "m-1") == 1)
 
+        // The REST API and the dashboard of node A reach the device on node B too, through the broker.
+        async let reply = HTTPClient(nodeA).post(
+            "/api/devices/thermo-m/commands", #"{"name":"set_mode","args":{"mode":"manual"},"timeout_ms":5000}"#)
+        #expect(try await second.answerNextCommand().name == "set_mode")
+        let answer = try await reply
+        #expect(answer.status == 200)
+        #expect(answer.object["status"] as? String == "ok")
+        #expect(answer.object["node"] as? String == "node-b")
+        let dashboardA = LiveFeedTestClient(port: nodeA.httpPort, token: nodeA.apiToken)
+        _ = try await dashboardA.next(type: "snapshot")
+        dashboardA.send(
+            #"{"type":"command","request_id":"ws-1","device":"thermo-m","name":"set_mode","args":{"mode":"auto"}}"#)
+        #expect(try await second.answerNextCommand(status: .busy).name == "set_mode")
+        let wsResult = try await dashboardA.next(type: "command_result")
+        #expect(wsResult["request_id"] as? String == "ws-1")
+        #expect(wsResult["status"] as? String == "busy")
+        dashboardA.close()
+
         // Offline: the node of its last status (B) answers, once.
         try await second.send(.bye, seq: 2)
         _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/status") { $0["online"]?.boolValue == false }
@@ -143,6 +161,39 @@ struct MultiNodeTests {
 
         feed.close()
         later.close()
+        try await nodeA.stop()
+        try await nodeB.stop()
+        await device.close()
+        await backend.disconnect()
+        await broker.stop()
+    }
+
+    @Test func theDevicesOfANodeThatDiedAreShownOfflineEverywhereElse() async throws {
+        let broker = try await TestBroker()
+        let backend = try await MQTTTestClient(
+            broker, subscriptions: ["gatehouse/nodes/+/status", "gatehouse/devices/+/status"])
+        let nodeA = try await startNode("node-a", on: broker, watchedBy: backend)
+        let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
+        let device = try await nodeA.loginThermostat("thermo-d")
+        _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-d/status") { $0["online"]?.boolValue == true }
+        let dashboardB = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
+        let snapshot = try await dashboardB.next(type: "snapshot")
+        #expect(
+            (snapshot["devices"] as? [[String: Any]])?.contains {
+                $0["id"] as? String == "thermo-d" && $0["online"] as? Bool == true
+            } == true)
+
+        // What the broker publishes for node A if it dies: its will.
+        try await backend.publish("offline", on: "gatehouse/nodes/node-a/status", retain: true)
+        let status = try await dashboardB.next(type: "status") { $0["device"] as? String == "thermo-d" }
+        #expect(status["online"] as? Bool == false)
+        #expect(status["reason"] as? String == "node_down")
+        #expect(status["node"] as? String == "node-a")
+        let view = try await HTTPClient(nodeB).get("/api/devices/thermo-d")
+        #expect(view.object["online"] as? Bool == false)
+        #expect(view.object["reason"] as? String == "node_down")
+
+        dashboardB.close()
         try await nodeA.stop()
         try await nodeB.stop()
         await device.close()

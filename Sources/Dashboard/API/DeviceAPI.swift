@@ -80,7 +80,7 @@ struct DeviceAPI: Sendable {
             let id = try context.parameters.require("id")
             let body = try await Self.body(request, context: context)
             guard let session = self.gateway.sessions.session(for: id) else {
-                return Response.jsonError("device offline", status: .conflict)
+                return await self.forwardCommand(body, to: id)
             }
             let command: CommandRequest
             do throws(CommandRequest.Invalid) {
@@ -114,6 +114,35 @@ struct DeviceAPI: Sendable {
     }
 
     /// The request body as JSON; a body that is not JSON is a 400.
+    /// A command for a device on another node goes there through the broker; the answer has the same
+    /// shape and status codes as a local one.
+    private func forwardCommand(_ body: JSONValue, to deviceID: String) async -> Response {
+        guard let forwarder = self.gateway.remoteCommands, self.gateway.remoteNode(of: deviceID) != nil else {
+            return Response.jsonError("device offline", status: .conflict)
+        }
+        let timeout =
+            body["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) } ?? CommandRequest.defaultTimeout
+        guard timeout > .zero, timeout <= CommandRequest.maximumTimeout else {
+            return Response.jsonError("\"timeout_ms\" must be a positive number up to 300000", status: .badRequest)
+        }
+        guard let result = await forwarder.forward(deviceID: deviceID, command: body, timeout: timeout) else {
+            return Response.json(
+                .object([("command_id", .null), ("status", .string("timeout")), ("result", .object([]))]),
+                status: .gatewayTimeout)
+        }
+        let answer = JSONValue.object([
+            ("command_id", result["command_id"] ?? .null), ("status", result["status"] ?? .null),
+            ("result", result["result"] ?? .object([])), ("node", result["node"] ?? .null),
+        ])
+        switch result["status"]?.stringValue {
+        case "timeout": return Response.json(answer, status: .gatewayTimeout)
+        case "offline": return Response.jsonError("device offline", status: .conflict)
+        case "invalid":
+            return Response.jsonError(result["error"]?.stringValue ?? "invalid command", status: .badRequest)
+        default: return Response.json(answer)
+        }
+    }
+
     static func body(_ request: Request, context: some RequestContext) async throws -> JSONValue {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         do {

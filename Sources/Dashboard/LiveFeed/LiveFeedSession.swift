@@ -112,14 +112,8 @@ struct LiveFeedSession: Sendable {
         }
         let gateway = self.api.gateway
         guard let session = gateway.sessions.session(for: deviceID) else {
-            let outcome = CommandOutcome(commandID: nil, status: .offline)
             return {
-                client.enqueue(
-                    EventMessage.commandResult(
-                        device: deviceID, node: gateway.settings.nodeID, requestID: requestID, outcome: outcome
-                    ).serialized(),
-                    droppable: false
-                )
+                await Self.forwardCommand(message, to: deviceID, requestID: requestID, gateway: gateway, client: client)
             }
         }
         let request: CommandRequest
@@ -142,6 +136,36 @@ struct LiveFeedSession: Sendable {
                 droppable: false
             )
         }
+    }
+
+    /// A command for a device on another node goes there through the broker; otherwise the device is
+    /// offline. Either way the client gets one `command_result`.
+    private static func forwardCommand(
+        _ message: JSONValue,
+        to deviceID: String,
+        requestID: String?,
+        gateway: Gateway,
+        client: LiveFeedClient
+    ) async {
+        var answer = EventMessage.commandResult(
+            device: deviceID, node: gateway.settings.nodeID, requestID: requestID,
+            outcome: CommandOutcome(commandID: nil, status: .offline))
+        if let forwarder = gateway.remoteCommands, gateway.remoteNode(of: deviceID) != nil {
+            let timeout =
+                message["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) }
+                ?? CommandRequest.defaultTimeout
+            let result = await forwarder.forward(
+                deviceID: deviceID, command: message,
+                timeout: min(max(timeout, .milliseconds(1)), CommandRequest.maximumTimeout))
+            var members: [(String, JSONValue)] = [
+                ("type", .string("command_result")), ("node", result?["node"] ?? .null), ("device", .string(deviceID)),
+                ("request_id", JSONValue(requestID)), ("command_id", result?["command_id"] ?? .null),
+                ("status", result?["status"] ?? .string("timeout")), ("result", result?["result"] ?? .object([])),
+            ]
+            if let error = result?["error"] { members.append(("error", error)) }
+            answer = .object(members)
+        }
+        client.enqueue(answer.serialized(), droppable: false)
     }
 
     private static func deviceIDs(_ values: [JSONValue]) throws(BadMessage) -> [String] {

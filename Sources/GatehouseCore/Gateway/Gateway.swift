@@ -20,6 +20,8 @@ public final class Gateway: Sendable {
     public let cluster: ClusterDirectory
     /// Whether this node's dashboards are watching, so the bridge fetches other nodes' telemetry.
     public let peerFeedDemand = PeerFeedDemand()
+    /// Commands for devices on other nodes; nil without the MQTT bridge.
+    public let remoteCommands: (any RemoteCommandForwarder)?
     public let metrics: GatewayMetrics
     public let clock: WallClock
     public let logger: Logger
@@ -34,6 +36,7 @@ public final class Gateway: Sendable {
         sinks: [any EventSink] = [],
         metrics: GatewayMetrics = GatewayMetrics(),
         cluster: ClusterDirectory = ClusterDirectory(),
+        remoteCommands: (any RemoteCommandForwarder)? = nil,
         logger: Logger
     ) {
         self.settings = settings
@@ -44,6 +47,7 @@ public final class Gateway: Sendable {
         self.commands = CommandService(sessions: self.sessions, metrics: metrics)
         self.directory = DeviceDirectory()
         self.cluster = cluster
+        self.remoteCommands = remoteCommands
         // The directory first, so a sink that reads it while handling an event sees that event applied.
         self.events = EventHub(sinks: [self.directory, self.commands] + sinks)
         self.clock = WallClock()
@@ -115,6 +119,14 @@ public final class Gateway: Sendable {
             timestampMs: session.connectedAtMs
         )
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+    }
+
+    /// The other node that holds the device's session, as the broker last said, while that node is up.
+    public func remoteNode(of deviceID: String) -> String? {
+        guard let status = self.cluster.status(of: deviceID), status.online, status.node != self.settings.nodeID,
+            self.cluster.isNodeOnline(status.node)
+        else { return nil }
+        return status.node
     }
 
     /// Ends `session` because the device opened a newer one on another node (learned from the broker):
