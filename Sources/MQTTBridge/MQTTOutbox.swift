@@ -145,11 +145,6 @@ final class MQTTOutbox: Sendable {
         self.state.withLock { $0.inFlight -= 1 }
     }
 
-    /// Messages waiting (in flight ones aside).
-    var depth: Int {
-        self.state.withLock { $0.queue.count + $0.statuses.count }
-    }
-
     var isDrained: Bool {
         self.state.withLock { $0.isDrained }
     }
