@@ -1,0 +1,65 @@
+import Testing
+
+@testable import MQTTBridge
+
+@Suite("The bridge's parts on their own")
+struct BridgeUnitTests {
+    @Test func topicsUnderAPrefixOfSeveralLevelsAreReadBack() {
+        let topics = MQTTTopics(prefix: "acme/gw")
+        #expect(topics.telemetry("t-1") == "acme/gw/devices/t-1/telemetry")
+        #expect(topics.subject(of: "acme/gw/devices/t-1/status") == .status(deviceID: "t-1"))
+        #expect(topics.subject(of: "acme/gw/devices/t-1/telemetry") == .telemetry(deviceID: "t-1"))
+        #expect(topics.subject(of: "acme/gw/devices/t-1/events") == .events(deviceID: "t-1"))
+        #expect(topics.subject(of: "acme/gw/devices/t-1/commands") == .commands(deviceID: "t-1"))
+        #expect(topics.subject(of: "acme/gw/devices/t-1/commands/result") == .commandResult(deviceID: "t-1"))
+        #expect(topics.subject(of: "acme/gw/nodes/gw-2/status") == .node("gw-2"))
+        #expect(topics.subject(of: "acme/gwx/devices/t-1/status") == nil)
+        #expect(topics.subject(of: "acme/gw/devices/t-1/other") == nil)
+        #expect(topics.subject(of: "other/devices/t-1/status") == nil)
+    }
+
+    @Test func reconnectDelaysGrowWithJitterUpToTheCap() {
+        var backoff = ReconnectBackoff()
+        var ceilings: [Duration] = []
+        for attempt in 0..<12 {
+            let ceiling = min(Duration.milliseconds(500) * (1 << attempt), .seconds(30))
+            let delay = backoff.nextDelay()
+            #expect(delay >= ceiling / 2 && delay <= ceiling, "attempt \(attempt): \(delay)")
+            ceilings.append(ceiling)
+        }
+        #expect(ceilings.last == .seconds(30))
+        backoff.reset()
+        #expect(backoff.nextDelay() <= .milliseconds(500))
+    }
+
+    @Test func theOutboxIsBoundedCoalescesStatusesAndKeepsOrderAcrossAPutBack() {
+        let outbox = MQTTOutbox(capacity: 3)
+        func message(_ name: String) -> OutboundMessage { OutboundMessage(topic: name, payload: []) }
+        func status(_ device: String, _ name: String) -> OutboundMessage {
+            OutboundMessage(topic: name, payload: [], retain: true, coalescingKey: device)
+        }
+        #expect(outbox.offer(message("m1")) && outbox.offer(message("m2")) && outbox.offer(message("m3")))
+        #expect(!outbox.offer(message("m4")))
+        outbox.offerStatus(status("d1", "d1-online"))
+        outbox.offerStatus(status("d1", "d1-offline"))
+        outbox.offerStatus(status("d2", "d2-online"))
+
+        #expect(outbox.beginDrain())
+        #expect(!outbox.beginDrain())
+        let batch = outbox.takeBatch(window: 4)
+        #expect(batch.map(\.topic) == ["d1-offline", "d2-online", "m1", "m2"])
+        // In flight count toward the bound until acknowledged.
+        #expect(!outbox.offer(message("m5")))
+        outbox.completed()
+        outbox.completed()
+        outbox.putBack(batch[2...])  // m1 and m2 go back ahead of m3, and the drain ends
+        #expect(!outbox.offer(message("m5")))  // m1, m2, m3 wait: full
+        #expect(outbox.beginDrain())
+        #expect(outbox.takeBatch(window: 10).map(\.topic) == ["m1", "m2", "m3"])
+        #expect(outbox.endDrain(window: 10))
+        outbox.completed()
+        #expect(outbox.offer(message("m5")))
+        #expect(outbox.close().map(\.topic) == ["m5"])
+        #expect(!outbox.offer(message("m6")))
+    }
+}
