@@ -21,7 +21,7 @@ const TOAST_MS = 6000;
 
 // Device properties a status message may carry besides online/reason/session_id; merged when
 // present so a device first seen in a status message gets as many facts as the server knows.
-const OPTIONAL_STATUS_KEYS = ['profile', 'remote', 'firmware', 'connected_at_ms'];
+const OPTIONAL_STATUS_KEYS = ['profile', 'remote', 'firmware', 'connected_at_ms', 'node'];
 const NUMERIC_TYPES = new Set(['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'f32', 'f64']);
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ function deviceFor(id) {
   let device = state.devices.get(id);
   if (!device) {
     device = {
-      id, profile: null, online: true, reason: null, session_id: null, remote: null,
+      id, profile: null, online: true, reason: null, session_id: null, remote: null, node: null,
       connected_at_ms: null, last_seen_ms: null, firmware: null, last_telemetry: null,
     };
     state.devices.set(id, device);
@@ -501,8 +501,8 @@ function renderEmptyTable() {
 // -- Detail panel -----------------------------------------------------------------------------
 
 const FACTS = [
-  ['profile', 'Profile'], ['status', 'Status'], ['session', 'Session ID'], ['remote', 'Remote address'],
-  ['firmware', 'Firmware'], ['since', 'Connected since'], ['seen', 'Last seen'],
+  ['profile', 'Profile'], ['status', 'Status'], ['node', 'Gateway node'], ['session', 'Session ID'],
+  ['remote', 'Remote address'], ['firmware', 'Firmware'], ['since', 'Connected since'], ['seen', 'Last seen'],
 ];
 const factEls = {};
 
@@ -541,6 +541,7 @@ function renderFacts(device, now) {
   els.detailStatus.classList.toggle('offline', !device.online);
   setText(factEls.profile, device.profile || 'none');
   setText(factEls.status, device.online ? 'online' : `offline${device.reason ? ` (${device.reason})` : ''}`);
+  setText(factEls.node, device.node || '—');
   setText(factEls.session, device.session_id || '—');
   setText(factEls.remote, device.remote || '—');
   setText(factEls.firmware, device.firmware || '—');
