@@ -98,7 +98,7 @@ public struct MQTTBridge: Service {
         gateway.peerFeedDemand.observe { watching in
             for topic in sink.topics.liveFeedSubscriptions {
                 do throws(MosquittoError) {
-                    try watching ? control.subscribe(topic) : control.unsubscribe(topic)
+                    try watching ? control.subscribe(topic, qos: 0) : control.unsubscribe(topic)
                 } catch {
                     logger.warning(
                         "MQTT subscription change failed", metadata: ["topic": "\(topic)", "error": "\(error)"])

@@ -9,15 +9,19 @@ struct MQTTTopics: Sendable {
     func commandResult(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands/result" }
     func nodeStatus(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/status" }
 
-    /// What every node subscribes to: the deployment's device statuses, commands and nodes.
-    var subscriptions: [String] {
+    /// What every node subscribes to. Nodes, commands and results first, at QoS 1; the devices' retained
+    /// statuses last and at QoS 0, since they are current state, renewed at every reconnect, and at
+    /// QoS 1 a deployment's worth of them would overflow the broker's queue for this client.
+    var subscriptions: [MQTTSubscription] {
         [
-            "\(self.prefix)/devices/+/status", "\(self.prefix)/devices/+/commands",
-            "\(self.prefix)/devices/+/commands/result", "\(self.prefix)/nodes/+/status",
+            MQTTSubscription("\(self.prefix)/nodes/+/status"), MQTTSubscription("\(self.prefix)/devices/+/commands"),
+            MQTTSubscription("\(self.prefix)/devices/+/commands/result"),
+            MQTTSubscription("\(self.prefix)/devices/+/status", qos: 0),
         ]
     }
 
-    /// Every node's telemetry and events, subscribed while this node's dashboards are watching.
+    /// Every node's telemetry and events, subscribed (at QoS 0: a live view) while this node's dashboards
+    /// are watching.
     var liveFeedSubscriptions: [String] {
         ["\(self.prefix)/devices/+/telemetry", "\(self.prefix)/devices/+/events"]
     }

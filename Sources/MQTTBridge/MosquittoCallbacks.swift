@@ -18,7 +18,7 @@ final class MosquittoCallbacks: Sendable {
 
     private let state = Mutex(State())
     /// Subscribed again at every CONNACK: a clean session forgets them.
-    private let subscriptions: Mutex<Set<String>>
+    private let subscriptions: Mutex<[MQTTSubscription]>
     private let onConnect: (@Sendable () -> Void)?
     private let onDisconnect: (@Sendable () -> Void)?
     private let onMessage: @Sendable (MQTTMessage) -> Void
@@ -26,12 +26,12 @@ final class MosquittoCallbacks: Sendable {
     private let messageContinuation: AsyncStream<MQTTMessage>.Continuation
 
     init(
-        subscriptions: [String],
+        subscriptions: [MQTTSubscription],
         onConnect: (@Sendable () -> Void)?,
         onDisconnect: (@Sendable () -> Void)?,
         onMessage: (@Sendable (MQTTMessage) -> Void)?
     ) {
-        self.subscriptions = Mutex(Set(subscriptions))
+        self.subscriptions = Mutex(subscriptions)
         self.onDisconnect = onDisconnect
         let (messages, continuation) = AsyncStream.makeStream(of: MQTTMessage.self)
         self.messages = messages
@@ -50,9 +50,10 @@ final class MosquittoCallbacks: Sendable {
     /// republish what it must, and only then resumes those waiting to publish.
     func connected(code: Int32, handle: OpaquePointer?) {
         guard code == 0 else { return }
-        self.subscriptions.withLock { topics in
-            for topic in topics {
-                mosquitto_subscribe(handle, nil, topic, 1)
+        self.subscriptions.withLock { subscriptions in
+            // In order: the caller lists first what must not be crowded out by a flood of retained messages.
+            for subscription in subscriptions {
+                mosquitto_subscribe(handle, nil, subscription.topic, Int32(subscription.qos))
             }
         }
         self.state.withLock { $0.connected = true }
@@ -64,17 +65,19 @@ final class MosquittoCallbacks: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Adds or removes a subscription, sending SUBSCRIBE or UNSUBSCRIBE under the same lock as the
-    /// resubscription at CONNACK, so the two never cross.
-    func changeSubscription(_ topic: String, subscribed: Bool, handle: OpaquePointer) -> Int32 {
-        self.subscriptions.withLock { topics in
-            if subscribed {
-                topics.insert(topic)
-                return mosquitto_subscribe(handle, nil, topic, 1)
-            } else {
-                topics.remove(topic)
-                return mosquitto_unsubscribe(handle, nil, topic)
-            }
+    /// Subscriptions change under the same lock as the resubscription at CONNACK, so the two never cross.
+    func subscribe(_ subscription: MQTTSubscription, handle: OpaquePointer) -> Int32 {
+        self.subscriptions.withLock { subscriptions in
+            subscriptions.removeAll { $0.topic == subscription.topic }
+            subscriptions.append(subscription)
+            return mosquitto_subscribe(handle, nil, subscription.topic, Int32(subscription.qos))
+        }
+    }
+
+    func unsubscribe(_ topic: String, handle: OpaquePointer) -> Int32 {
+        self.subscriptions.withLock { subscriptions in
+            subscriptions.removeAll { $0.topic == topic }
+            return mosquitto_unsubscribe(handle, nil, topic)
         }
     }
 

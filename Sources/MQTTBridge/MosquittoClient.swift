@@ -29,7 +29,7 @@ public final class MosquittoClient: Sendable {
         /// 0 (unlimited) collapses it; message IDs are 16-bit, so it must stay far below 65,535.
         public var maxInflight = 100
         /// Topics subscribed (QoS 1) at every connect, so they survive reconnects of a clean session.
-        public var subscriptions: [String] = []
+        public var subscriptions: [MQTTSubscription] = []
 
         public init(host: String, port: Int, clientID: String) {
             self.host = host
@@ -137,10 +137,11 @@ public final class MosquittoClient: Sendable {
         }
     }
 
-    /// Subscribes (QoS 1), now and after every reconnect; messages arrive on `onMessage` or `messages`.
-    /// While the connection is down the subscription takes effect at the next connect.
-    public func subscribe(_ topic: String) throws(MosquittoError) {
-        let code = self.connection.callbacks.changeSubscription(topic, subscribed: true, handle: self.connection.handle)
+    /// Subscribes, now and after every reconnect; messages arrive on `onMessage` or `messages`. While the
+    /// connection is down the subscription takes effect at the next connect.
+    public func subscribe(_ topic: String, qos: Int = 1) throws(MosquittoError) {
+        let code = self.connection.callbacks.subscribe(
+            MQTTSubscription(topic, qos: qos), handle: self.connection.handle)
         guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
             return try MosquittoError.check(code, "subscribing to \(topic)")
         }
@@ -148,8 +149,7 @@ public final class MosquittoClient: Sendable {
 
     /// Ends a subscription made with `subscribe` or the configuration.
     public func unsubscribe(_ topic: String) throws(MosquittoError) {
-        let code = self.connection.callbacks.changeSubscription(
-            topic, subscribed: false, handle: self.connection.handle)
+        let code = self.connection.callbacks.unsubscribe(topic, handle: self.connection.handle)
         guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
             return try MosquittoError.check(code, "unsubscribing from \(topic)")
         }

@@ -22,7 +22,7 @@ public final class MQTTTestClient: Sendable {
         persistentSession: Bool = false
     ) async throws {
         var configuration = MosquittoClient.Configuration(host: "127.0.0.1", port: broker.port, clientID: id)
-        configuration.subscriptions = subscriptions
+        configuration.subscriptions = subscriptions.map { MQTTSubscription($0) }
         configuration.cleanSession = !persistentSession
         var logger = Logger(label: "test-mqtt-client")
         logger.logLevel = .error

@@ -176,6 +176,10 @@ struct MultiNodeTests {
         let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
         let device = try await nodeA.loginThermostat("thermo-d")
         _ = try await backend.waitForJSON(on: "gatehouse/devices/thermo-d/status") { $0["online"]?.boolValue == true }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while nodeB.gateway.cluster.status(of: "thermo-d")?.online != true, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let dashboardB = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
         let snapshot = try await dashboardB.next(type: "snapshot")
         #expect(
@@ -197,6 +201,35 @@ struct MultiNodeTests {
         try await nodeA.stop()
         try await nodeB.stop()
         await device.close()
+        await backend.disconnect()
+        await broker.stop()
+    }
+
+    /// A node joining a deployment receives every device's retained status at once. At QoS 1 a broker
+    /// with mosquitto's default limits would keep 1,000 of them and silently drop the rest, and with
+    /// them the node statuses subscribed alongside.
+    @Test func aNodeJoiningABigDeploymentLearnsEveryDeviceAndNode() async throws {
+        let broker = try await TestBroker()
+        let backend = try await MQTTTestClient(broker, subscriptions: ["gatehouse/nodes/+/status"])
+        try await backend.publish("online", on: "gatehouse/nodes/node-z/status", retain: true)
+        let deviceCount = 3_000
+        for index in 0..<deviceCount {
+            try await backend.publish(
+                #"{"type":"status","node":"node-z","device":"big-\#(index)","online":true,"reason":"hello","session_id":"s-\#(index)","ts":1767225600000}"#,
+                on: "gatehouse/devices/big-\(index)/status", retain: true)
+        }
+        let node = try await startNode("node-j", on: broker, watchedBy: backend)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while node.gateway.cluster.allDevices().count < deviceCount, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(node.gateway.cluster.allDevices().count == deviceCount)
+        let nodes = try await HTTPClient(node).get("/api/nodes").array
+        #expect(nodes.contains { $0["node"] as? String == "node-z" && $0["online"] as? Bool == true })
+        let devices = try await HTTPClient(node).get("/api/devices?online=true").array
+        #expect(devices.count == deviceCount)
+
+        try await node.stop()
         await backend.disconnect()
         await broker.stop()
     }

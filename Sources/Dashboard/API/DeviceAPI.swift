@@ -105,6 +105,19 @@ struct DeviceAPI: Sendable {
             default: return Response.json(answer)
             }
         }
+        router.get("/api/nodes") { _, _ in
+            // This node, and the others the broker told it of (none without the MQTT bridge).
+            var nodes = self.gateway.cluster.nodeStatuses
+            nodes[self.gateway.settings.nodeID] = true
+            return Response.json(
+                .array(
+                    nodes.sorted { $0.key < $1.key }.map { node, online in
+                        .object([
+                            ("node", .string(node)), ("online", .bool(online)),
+                            ("self", .bool(node == self.gateway.settings.nodeID)),
+                        ])
+                    }))
+        }
         router.get("/api/profiles") { _, _ in
             let profiles = self.gateway.profiles
             return Response.json(

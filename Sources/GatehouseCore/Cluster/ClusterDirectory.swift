@@ -59,6 +59,11 @@ public final class ClusterDirectory: Sendable {
         self.nodes.withLock { $0[node] ?? false }
     }
 
+    /// Every node heard of, with whether its last node status said `online`.
+    public var nodeStatuses: [String: Bool] {
+        self.nodes.withLock { $0 }
+    }
+
     /// The nodes whose last node status said `online`, sorted.
     public var onlineNodes: [String] {
         self.nodes.withLock { nodes in nodes.filter(\.value).map(\.key).sorted() }
