@@ -101,8 +101,8 @@ public final class TestBroker: Sendable {
     private static let portsHandedOut = Mutex<Set<Int>>([])
 
     /// A port the kernel just handed out for a moment, never one given to another broker of this
-    /// process; the broker binds it right after.
-    private static func freePort() throws -> Int {
+    /// process; the broker binds it right after (also for a test's extra listeners).
+    public static func freePort() throws -> Int {
         for _ in 0..<100 {
             let port = try self.ephemeralPort()
             if Self.portsHandedOut.withLock({ $0.insert(port).inserted }) { return port }
