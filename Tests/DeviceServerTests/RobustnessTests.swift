@@ -68,7 +68,11 @@ struct RobustnessTests {
     }
 
     @Test func framesSplitIntoSingleBytesAreReassembled() async throws {
-        let gateway = try await TestGateway.start()
+        // About reassembly, not timeouts: byte-by-byte writes can crawl on a loaded machine.
+        let gateway = try await TestGateway.start {
+            $0.helloTimeout = .seconds(120)
+            $0.frameTimeout = .seconds(120)
+        }
         let token = try gateway.register("trickle-ok")
         let device = try await gateway.connect()
         // HELLO, then (after WELCOME: anything earlier would get ERROR 5) a PING, one byte per write.
