@@ -55,14 +55,8 @@ public struct MQTTBridge: Service {
             controlConfiguration,
             logger: self.logger,
             onConnect: {
-                sink.metrics.connections.increment()
                 logger.info("connected to the MQTT broker", metadata: ["node": "\(sink.nodeID)"])
-                sink.publishNodeStatus(online: true)
-                // The broker may have missed changes while it was away, or lost its retained messages.
-                for session in gateway.sessions.allSessions() {
-                    sink.control.offerStatus(
-                        sink.statusMessage(inbound.liveStatus(of: session)), onlyIfNonePending: true)
-                }
+                inbound.brokerConnected()
                 connectionsUp.connected()
             },
             onDisconnect: {
@@ -78,16 +72,10 @@ public struct MQTTBridge: Service {
                 onConnect: { connectionsUp.connected() }, onDisconnect: { connectionsUp.disconnected() })
         }
         let clients = [control] + dataClients
-        let isSuperseded: @Sendable (StatusClaim) -> Bool = { claim in
-            guard let latest = gateway.cluster.status(of: claim.deviceID), latest.node != claim.node, latest.online
-            else { return false }
-            return StatusClaim.isNewer(
-                latest.timestampMs, node: latest.node, than: claim.sessionStartMs, node: claim.node)
-        }
         let publishers = zip(clients, sink.outboxes).map { client, outbox in
             MQTTPublisher(
                 client: client, outbox: outbox, window: client.maxInflight, metrics: sink.metrics,
-                logger: self.logger, isSuperseded: isSuperseded)
+                logger: self.logger, isSuperseded: { inbound.isSuperseded($0) })
         }
         self.logger.info(
             "MQTT bridge on",

@@ -32,6 +32,25 @@ final class MQTTInbound: Sendable {
 
     private var nodeID: String { self.sink.nodeID }
 
+    /// After each CONNACK: this node's `online`, and the status of every live session again, since the
+    /// broker may have missed changes while it was away, or lost its retained messages.
+    func brokerConnected() {
+        self.sink.metrics.connections.increment()
+        self.sink.publishNodeStatus(online: true)
+        for session in self.gateway.sessions.allSessions() {
+            self.sink.control.offerStatus(
+                self.sink.statusMessage(self.liveStatus(of: session)), onlyIfNonePending: true)
+        }
+    }
+
+    /// Whether a status waiting to be published speaks for a session another node has since replaced,
+    /// as the broker's latest status for the device shows; such a status is never published.
+    func isSuperseded(_ claim: StatusClaim) -> Bool {
+        guard let latest = self.gateway.cluster.status(of: claim.deviceID), latest.node != claim.node, latest.online
+        else { return false }
+        return StatusClaim.isNewer(latest.timestampMs, node: latest.node, than: claim.sessionStartMs, node: claim.node)
+    }
+
     func handle(_ message: MQTTMessage) {
         self.sink.metrics.received.increment()
         guard let subject = self.sink.topics.subject(of: message.topic) else { return }
