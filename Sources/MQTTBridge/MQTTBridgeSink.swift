@@ -14,6 +14,9 @@ public final class MQTTBridgeSink: EventSink {
     let control: MQTTOutbox
     let data: [MQTTOutbox]
     let metrics: MQTTBridgeMetrics
+    /// Command results that may wait for the broker; commands are few next to telemetry.
+    static let commandResultBound = 10_000
+
     /// How long `finish` waits for the outboxes to drain at shutdown.
     let flushTimeout: Duration
     /// Commands for devices on other nodes, waiting for their results.
@@ -30,8 +33,10 @@ public final class MQTTBridgeSink: EventSink {
         self.topics = MQTTTopics(prefix: settings.mqttPrefix)
         self.nodeID = settings.nodeID
         let connections = max(1, dataConnections)
+        // `--mqtt-outbox` bounds the device messages, shared by the data connections. The control
+        // connection holds command results (bounded apart) and statuses, at most one per device.
         let share = max(1, settings.mqttOutbox / connections)
-        self.control = MQTTOutbox(capacity: share)
+        self.control = MQTTOutbox(capacity: Self.commandResultBound)
         self.data = (0..<connections).map { _ in MQTTOutbox(capacity: share) }
         self.metrics = MQTTBridgeMetrics(factory: metricsFactory)
         self.flushTimeout = flushTimeout
