@@ -126,8 +126,10 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "DFP",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -232,6 +234,11 @@ let package = Package(
         .testTarget(
             name: "MQTTBridgeTests",
             dependencies: ["MQTTBridge", "GatehouseTestSupport", "GatehouseCore", "DFP", "Simulator"],
+            swiftSettings: strictConcurrency
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "DFP", "GatehouseCore", "GatehouseTestSupport"],
             swiftSettings: strictConcurrency
         ),
         // Runs the built `gatehouse` executable as a user would: registry commands, config, signals.

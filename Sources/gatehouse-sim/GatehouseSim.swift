@@ -8,7 +8,7 @@ struct GatehouseSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-sim",
         abstract: "Plays DFP/1 devices against a Gatehouse gateway over real TCP.",
-        subcommands: [PlayDevice.self]
+        subcommands: [RunScenario.self, PlayDevice.self]
     )
 }
 

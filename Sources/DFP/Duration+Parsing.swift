@@ -1,7 +1,9 @@
 import Foundation
 
+// Not about frames, but shared by everything built on the codec: the gateway's settings and the
+// simulator's scenario files write durations the same way.
 extension Duration {
-    /// Parses a duration as written in flags and config files: plain seconds (`10`, `1.5`) or a number
+    /// Parses a duration as written in flags, config files and scenarios: plain seconds (`10`, `1.5`) or a number
     /// with a unit (`500ms`, `10s`, `5m`, `1h`).
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -1,0 +1,65 @@
+import DFP
+import Foundation
+
+/// The figures of a run: what the live display shows, the summary prints and `--json` writes.
+public struct RunReport: Sendable, Codable, Equatable {
+    public struct Latency: Sendable, Codable, Equatable {
+        public var p50: Double?
+        public var p99: Double?
+        public var max: Double?
+
+        public init(p50: Double?, p99: Double?, max: Double?) {
+            self.p50 = p50
+            self.p99 = p99
+            self.max = max
+        }
+    }
+
+    public var scenario: String
+    public var devices: Int
+    public var connected: Int
+    public var peakConnected: Int
+    public var framesSent: Int
+    public var acks: Int
+    /// ERROR frames the gateway sent, by code and meaning (`"7 session replaced": 2`).
+    public var errors: [String: Int]
+    public var ackLatencyMs: Latency
+    public var commandsAnswered: Int
+    public var disconnects: Int
+    /// Connections that could not be opened at all (the gateway refused or was not there).
+    public var connectFailures: Int
+    public var elapsedSeconds: Double
+
+    public init(
+        scenario: String, devices: Int, connected: Int, peakConnected: Int, framesSent: Int, acks: Int,
+        errors: [String: Int], ackLatencyMs: Latency, commandsAnswered: Int, disconnects: Int, connectFailures: Int,
+        elapsedSeconds: Double
+    ) {
+        self.scenario = scenario
+        self.devices = devices
+        self.connected = connected
+        self.peakConnected = peakConnected
+        self.framesSent = framesSent
+        self.acks = acks
+        self.errors = errors
+        self.ackLatencyMs = ackLatencyMs
+        self.commandsAnswered = commandsAnswered
+        self.disconnects = disconnects
+        self.connectFailures = connectFailures
+        self.elapsedSeconds = elapsedSeconds
+    }
+
+    public var errorCount: Int { self.errors.values.reduce(0, +) }
+
+    static func errorName(_ code: UInt16) -> String {
+        "\(code) \(ErrorCode(rawValue: code))"
+    }
+
+    /// One JSON object with every figure, snake_case keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,70 @@
+import Synchronization
+
+/// What every simulated device of a run adds to as it goes; read once a second for the live display.
+public final class RunStatistics: Sendable {
+    let connected = Atomic<Int>(0)
+    let peakConnected = Atomic<Int>(0)
+    let framesSent = Atomic<Int>(0)
+    let acks = Atomic<Int>(0)
+    let commandsAnswered = Atomic<Int>(0)
+    let disconnects = Atomic<Int>(0)
+    let connectFailures = Atomic<Int>(0)
+    /// Set when the run ends and closes its connections, which then are no disconnects.
+    let ending = Atomic<Bool>(false)
+    private let errors = Mutex<[UInt16: Int]>([:])
+    private let latency = Mutex(LatencyHistogram())
+
+    public init() {}
+
+    func deviceConnected() {
+        let now = self.connected.add(1, ordering: .relaxed).newValue
+        var peak = self.peakConnected.load(ordering: .relaxed)
+        while now > peak {
+            let (exchanged, original) = self.peakConnected.compareExchange(
+                expected: peak, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            peak = original
+        }
+    }
+
+    func deviceDisconnected() {
+        guard !self.ending.load(ordering: .relaxed) else { return }
+        self.connected.subtract(1, ordering: .relaxed)
+        self.disconnects.add(1, ordering: .relaxed)
+    }
+
+    func recordConnectFailure() {
+        self.connectFailures.add(1, ordering: .relaxed)
+    }
+
+    func recordError(code: UInt16) {
+        self.errors.withLock { $0[code, default: 0] += 1 }
+    }
+
+    /// Devices hand over their latencies in batches, so the lock is taken rarely.
+    func merge(_ latencies: LatencyHistogram) {
+        self.latency.withLock { $0.merge(latencies) }
+    }
+
+    /// The figures so far.
+    public func snapshot(scenario: String, devices: Int, elapsed: Duration) -> RunReport {
+        let latency = self.latency.withLock { $0 }
+        let errors = self.errors.withLock { $0 }
+        return RunReport(
+            scenario: scenario,
+            devices: devices,
+            connected: self.connected.load(ordering: .relaxed),
+            peakConnected: self.peakConnected.load(ordering: .relaxed),
+            framesSent: self.framesSent.load(ordering: .relaxed),
+            acks: self.acks.load(ordering: .relaxed),
+            errors: Dictionary(uniqueKeysWithValues: errors.map { (RunReport.errorName($0.key), $0.value) }),
+            ackLatencyMs: .init(
+                p50: latency.milliseconds(atQuantile: 0.5), p99: latency.milliseconds(atQuantile: 0.99),
+                max: latency.count > 0 ? Double(latency.maximumNanoseconds) / 1e6 : nil),
+            commandsAnswered: self.commandsAnswered.load(ordering: .relaxed),
+            disconnects: self.disconnects.load(ordering: .relaxed),
+            connectFailures: self.connectFailures.load(ordering: .relaxed),
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        )
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Simulator
+
+/// The run's progress: on a terminal one block redrawn each second; otherwise a plain line every five
+/// seconds, for logs.
+struct ProgressDisplay: Sendable {
+    let scenario: Scenario
+    let statistics: RunStatistics
+    let live: Bool
+
+    func run() async {
+        let start = ContinuousClock.now
+        var previous = self.statistics.snapshot(
+            scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: .zero)
+        var linesDrawn = 0
+        var tick = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            tick += 1
+            let report = self.statistics.snapshot(
+                scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: ContinuousClock.now - start)
+            let framesPerSecond = report.framesSent - previous.framesSent
+            let acksPerSecond = report.acks - previous.acks
+            previous = report
+            if self.live {
+                let block = self.block(report, framesPerSecond: framesPerSecond, acksPerSecond: acksPerSecond)
+                // Back over the previous block, then draw this one over it.
+                let up = linesDrawn > 0 ? "\u{1B}[\(linesDrawn)F" : ""
+                print(up + block.map { $0 + "\u{1B}[K" }.joined(separator: "\n"))
+                linesDrawn = block.count
+            } else if tick % 5 == 0 {
+                print(
+                    "\(Int(report.elapsedSeconds))s connected \(report.connected)/\(report.devices) "
+                        + "frames/s \(framesPerSecond) acks/s \(acksPerSecond) "
+                        + "ack p50 \(Summary.milliseconds(report.ackLatencyMs.p50)) p99 \(Summary.milliseconds(report.ackLatencyMs.p99)) "
+                        + "errors \(report.errorCount) commands \(report.commandsAnswered)")
+            }
+            FileHandle.standardOutput.synchronizeFile()
+        }
+    }
+
+    private func block(_ report: RunReport, framesPerSecond: Int, acksPerSecond: Int) -> [String] {
+        let fraction = report.devices > 0 ? Double(report.connected) / Double(report.devices) : 0
+        let width = 30
+        let filled = Int((fraction * Double(width)).rounded())
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let errors =
+            report.errors.isEmpty
+            ? "none" : report.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        return [
+            "\(self.scenario.name)  \(Int(report.elapsedSeconds)) s",
+            "connected   \(report.connected) / \(report.devices)  \(bar)",
+            "frames/s    \(framesPerSecond)    ACKs/s \(acksPerSecond)",
+            "ACK latency p50 \(Summary.milliseconds(report.ackLatencyMs.p50))   p99 \(Summary.milliseconds(report.ackLatencyMs.p99))",
+            "errors      \(errors)",
+            "commands    \(report.commandsAnswered) answered",
+        ]
+    }
+}
+
+/// The table printed at the end of a run.
+struct Summary {
+    let report: RunReport
+
+    static func milliseconds(_ value: Double?) -> String {
+        value.map { String(format: "%.2f ms", $0) } ?? "—"
+    }
+
+    var text: String {
+        let report = self.report
+        let rows: [(String, String)] = [
+            ("scenario", report.scenario),
+            ("duration", String(format: "%.1f s", report.elapsedSeconds)),
+            ("devices", "\(report.devices)"),
+            ("connected (peak)", "\(report.peakConnected)"),
+            ("connected (end)", "\(report.connected)"),
+            ("frames sent", "\(report.framesSent)"),
+            ("ACKs", "\(report.acks)"),
+            ("ACK latency p50", Self.milliseconds(report.ackLatencyMs.p50)),
+            ("ACK latency p99", Self.milliseconds(report.ackLatencyMs.p99)),
+            ("ACK latency max", Self.milliseconds(report.ackLatencyMs.max)),
+            (
+                "errors",
+                report.errors.isEmpty
+                    ? "0"
+                    : report.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            ),
+            ("commands answered", "\(report.commandsAnswered)"),
+            ("disconnects", "\(report.disconnects)"),
+            ("connect failures", "\(report.connectFailures)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+            separator: "\n")
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Simulator
+
+struct RunScenario: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Play a scenario file's fleets against a gateway; exits non-zero when its expect: block fails.",
+        discussion: "Ctrl-C ends the run early, with the summary."
+    )
+
+    @Argument(help: "The scenario, e.g. simulators/smoke.yaml.") var scenario: String
+    @Option var host = "127.0.0.1"
+    @Option var port = 7300
+    @Option(help: "How long to run (30s, 5m, ...); default: the scenario's duration.") var duration: String?
+    @Flag(help: "At the end, print one JSON object with every figure instead of the summary table.") var json = false
+
+    func run() async throws {
+        let scenario: Scenario
+        do throws(ScenarioError) {
+            scenario = try Scenario(contentsOfFile: self.scenario)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        var runDuration: Duration?
+        if let duration {
+            guard let parsed = Duration(parsing: duration), parsed > .zero else {
+                throw ValidationError("--duration: expected a duration such as 30s or 5m, got \"\(duration)\"")
+            }
+            runDuration = parsed
+        }
+        let runner = ScenarioRunner(scenario: scenario, host: self.host, port: self.port, duration: runDuration)
+        let display = ProgressDisplay(
+            scenario: scenario, statistics: runner.statistics, live: isatty(STDOUT_FILENO) == 1)
+        let run = Task { await runner.run() }
+        // Ctrl-C ends the run early; the summary still comes.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+        interrupt.setEventHandler { run.cancel() }
+        interrupt.resume()
+        let progress = Task { await display.run() }
+        let report = await run.value
+        progress.cancel()
+        await progress.value
+        interrupt.cancel()
+
+        if self.json {
+            print(report.json())
+        } else {
+            print(Summary(report: report).text)
+        }
+        let failures = scenario.expectations.failures(of: report)
+        for failure in failures {
+            FileHandle.standardError.write(Data("expect failed: \(failure)\n".utf8))
+        }
+        if !failures.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+}
