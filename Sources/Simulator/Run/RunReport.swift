@@ -15,6 +15,14 @@ public struct RunReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// What went wrong for one fleet's devices.
+    public struct FleetTrouble: Sendable, Codable, Equatable {
+        public var errors: [String: Int] = [:]
+        public var disconnects = 0
+
+        public init() {}
+    }
+
     public var scenario: String
     public var devices: Int
     public var connected: Int
@@ -28,12 +36,14 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var disconnects: Int
     /// Connections that could not be opened at all (the gateway refused or was not there).
     public var connectFailures: Int
+    /// Errors and disconnects by fleet (fleets without any are left out).
+    public var fleets: [String: FleetTrouble]
     public var elapsedSeconds: Double
 
     public init(
         scenario: String, devices: Int, connected: Int, peakConnected: Int, framesSent: Int, acks: Int,
         errors: [String: Int], ackLatencyMs: Latency, commandsAnswered: Int, disconnects: Int, connectFailures: Int,
-        elapsedSeconds: Double
+        fleets: [String: FleetTrouble] = [:], elapsedSeconds: Double
     ) {
         self.scenario = scenario
         self.devices = devices
@@ -46,6 +56,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.commandsAnswered = commandsAnswered
         self.disconnects = disconnects
         self.connectFailures = connectFailures
+        self.fleets = fleets
         self.elapsedSeconds = elapsedSeconds
     }
 

@@ -12,6 +12,8 @@ public final class RunStatistics: Sendable {
     /// Set when the run ends and closes its connections, which then are no disconnects.
     let ending = Atomic<Bool>(false)
     private let errors = Mutex<[UInt16: Int]>([:])
+    /// Errors and disconnects by fleet, so a run shows whether well-behaved fleets were disturbed.
+    private let fleetTroubles = Mutex<[String: RunReport.FleetTrouble]>([:])
     private let latency = Mutex(LatencyHistogram())
 
     public init() {}
@@ -27,18 +29,20 @@ public final class RunStatistics: Sendable {
         }
     }
 
-    func deviceDisconnected() {
-        guard !self.ending.load(ordering: .relaxed) else { return }
+    func deviceDisconnected(fleet: String) {
         self.connected.subtract(1, ordering: .relaxed)
+        guard !self.ending.load(ordering: .relaxed) else { return }
         self.disconnects.add(1, ordering: .relaxed)
+        self.fleetTroubles.withLock { $0[fleet, default: .init()].disconnects += 1 }
     }
 
     func recordConnectFailure() {
         self.connectFailures.add(1, ordering: .relaxed)
     }
 
-    func recordError(code: UInt16) {
+    func recordError(code: UInt16, fleet: String) {
         self.errors.withLock { $0[code, default: 0] += 1 }
+        self.fleetTroubles.withLock { $0[fleet, default: .init()].errors[RunReport.errorName(code), default: 0] += 1 }
     }
 
     /// Devices hand over their latencies in batches, so the lock is taken rarely.
@@ -50,6 +54,7 @@ public final class RunStatistics: Sendable {
     public func snapshot(scenario: String, devices: Int, elapsed: Duration) -> RunReport {
         let latency = self.latency.withLock { $0 }
         let errors = self.errors.withLock { $0 }
+        let troubles = self.fleetTroubles.withLock { $0 }
         return RunReport(
             scenario: scenario,
             devices: devices,
@@ -64,6 +69,7 @@ public final class RunStatistics: Sendable {
             commandsAnswered: self.commandsAnswered.load(ordering: .relaxed),
             disconnects: self.disconnects.load(ordering: .relaxed),
             connectFailures: self.connectFailures.load(ordering: .relaxed),
+            fleets: troubles,
             elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         )
     }

@@ -1,18 +1,36 @@
 import DFP
 import Dispatch
+import Foundation
 import NIOCore
 
 /// One simulated device of a scenario on its connection's event loop: HELLO, then telemetry at the
-/// fleet's interval (± jitter), PING when nothing else was sent for half a heartbeat, and the fleet's
-/// answer to commands. Everything it sees goes into the run's statistics.
+/// fleet's interval (± jitter), PING when nothing else was sent for half a heartbeat, the fleet's
+/// answer to commands, and the fleet's faults. Everything it sees goes into the run's statistics; when
+/// its connection ends before the run does, it asks the connector to reconnect it, as firmware would.
 final class ScenarioDeviceHandler: ChannelInboundHandler {
+    /// A device's own connection, or the second login of a device with a duplicated ID.
+    enum Role {
+        case device(index: Int)
+        case twin
+    }
+
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
     private let deviceID: String
     private let fleet: Fleet
+    private let role: Role
     private let statistics: RunStatistics
+    private let connector: FleetConnector
     private let runStart: ContinuousClock.Instant
+    /// This connection's faults, drawn once from the fleet's fractions (a twin has none).
+    private let silent: Bool
+    private let slowReader: Bool
+    private let sendsOversize: Bool
+    private let makesTwin: Bool
+    /// Whether the connection ended the way this device will not come back from (taken over by its twin).
+    private var replaced = false
+    private var disconnectTask: Scheduled<Void>?
     private var fields: FieldState
     private var seq: UInt16 = 0
     private var established = false
@@ -24,12 +42,24 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private var latencies = LatencyHistogram()
     private var latenciesHandedOver = NIODeadline.now()
 
-    init(deviceID: String, fleet: Fleet, statistics: RunStatistics, runStart: ContinuousClock.Instant) {
+    init(
+        deviceID: String, fleet: Fleet, role: Role, statistics: RunStatistics, connector: FleetConnector,
+        runStart: ContinuousClock.Instant
+    ) {
         self.deviceID = deviceID
         self.fleet = fleet
+        self.role = role
         self.statistics = statistics
+        self.connector = connector
         self.runStart = runStart
         self.fields = FieldState(fleet.fields)
+        let faults = fleet.faults
+        let isTwin = if case .twin = role { true } else { false }
+        func draw(_ fraction: Double) -> Bool { !isTwin && fraction > 0 && Double.random(in: 0..<1) < fraction }
+        self.silent = draw(faults.silent)
+        self.slowReader = draw(faults.slowReader)
+        self.sendsOversize = draw(faults.oversize)
+        self.makesTwin = draw(faults.duplicateID)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -47,12 +77,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         case .welcome(let welcome):
             self.established = true
             self.statistics.deviceConnected()
-            // The first report comes at a random point of the first interval, so a fleet that came up
-            // at once does not report in lockstep.
-            self.scheduleTelemetry(
-                after: .nanoseconds(Int64.random(in: 0...max(1, Self.nanoseconds(self.fleet.telemetryInterval)))),
-                context: context)
-            self.scheduleHeartbeat(seconds: Int64(welcome.heartbeatSeconds), context: context)
+            self.welcomed(welcome, context: context)
         case .ack:
             self.statistics.acks.add(1, ordering: .relaxed)
             let sent = self.sentAt[Int(frame.seq & 0xFF)]
@@ -63,7 +88,8 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         case .command(let command):
             self.answer(command, context: context)
         case .error(let report):
-            self.statistics.recordError(code: report.code.rawValue)
+            self.statistics.recordError(code: report.code.rawValue, fleet: self.fleet.name)
+            self.replaced = report.code == .sessionReplaced
         default:
             break
         }
@@ -72,23 +98,65 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.telemetryTask?.cancel()
         self.heartbeatTask?.cancel()
+        self.disconnectTask?.cancel()
         self.statistics.merge(self.latencies)
         self.latencies = LatencyHistogram()
         if self.established {
             self.established = false
-            self.statistics.deviceDisconnected()
+            self.statistics.deviceDisconnected(fleet: self.fleet.name)
+        }
+        // A device whose twin took its session over leaves it to the twin; any other comes back.
+        if !self.replaced, case .device(let index) = self.role {
+            self.connector.reconnect(self.fleet, index: index, after: self.fleet.faults.reconnectAfter)
         }
         context.fireChannelInactive()
+    }
+
+    /// After WELCOME: the fleet's traffic, unless this device's faults say otherwise.
+    private func welcomed(_ welcome: Welcome, context: ChannelHandlerContext) {
+        if self.silent { return }  // keeps the socket, sends nothing: the gateway's heartbeat expiry
+        if self.slowReader {
+            context.channel.setOption(.autoRead, value: false).whenComplete { _ in }
+        }
+        // The first report comes at a random point of the first interval, so a fleet that came up at
+        // once does not report in lockstep.
+        self.scheduleTelemetry(
+            after: .nanoseconds(Int64.random(in: 0...max(1, Self.nanoseconds(self.fleet.telemetryInterval)))),
+            context: context)
+        self.scheduleHeartbeat(seconds: Int64(welcome.heartbeatSeconds), context: context)
+        if self.sendsOversize {
+            var buffer = context.channel.allocator.buffer(capacity: 65_100)
+            self.seq &+= 1
+            buffer.writeFrame(type: .telemetry, seq: self.seq) { $0.writeRepeatingByte(0, count: 65_000) }
+            context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
+            self.statistics.framesSent.add(1, ordering: .relaxed)
+        }
+        if self.makesTwin {
+            self.connector.connectTwin(self.fleet, deviceID: self.deviceID)
+        }
+        if let every = self.fleet.faults.disconnectEvery {
+            // Exponentially distributed: disconnects come at random, `every` apart on average.
+            let seconds = -log(Double.random(in: Double.leastNonzeroMagnitude..<1)) * ScenarioReader.seconds(every)
+            let channel = context.channel
+            self.disconnectTask = context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+                channel.close(promise: nil)
+            }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 
-    private func send(_ message: Message, flags: FrameFlags, context: ChannelHandlerContext) {
+    private func send(
+        _ message: Message, flags: FrameFlags, corruptCRC: Bool = false, context: ChannelHandlerContext
+    ) {
         self.seq &+= 1
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(message, flags: flags, seq: self.seq)
+        if corruptCRC, let last = buffer.getInteger(at: buffer.writerIndex - 1, as: UInt8.self) {
+            buffer.setInteger(last ^ 0xFF, at: buffer.writerIndex - 1)
+        }
         context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil)
         self.lastSent = .now()
         self.statistics.framesSent.add(1, ordering: .relaxed)
@@ -97,7 +165,10 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private func sendTelemetry(context: ChannelHandlerContext) {
         let fields = self.fields.next(elapsed: ContinuousClock.now - self.runStart)
         let telemetry = Telemetry(timestampMs: 0, fields: fields)
-        self.send(.telemetry(telemetry), flags: self.fleet.ackRequested ? .ackRequested : [], context: context)
+        let corrupt = self.fleet.faults.corruptCRC > 0 && Double.random(in: 0..<1) < self.fleet.faults.corruptCRC
+        self.send(
+            .telemetry(telemetry), flags: self.fleet.ackRequested ? .ackRequested : [], corruptCRC: corrupt,
+            context: context)
         if self.fleet.ackRequested {
             self.sentAt[Int(self.seq & 0xFF)] = DispatchTime.now().uptimeNanoseconds
         }

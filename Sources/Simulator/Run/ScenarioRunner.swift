@@ -1,5 +1,4 @@
 import DFP
-import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 
@@ -23,67 +22,31 @@ public struct ScenarioRunner: Sendable {
     public func run(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> RunReport {
         let start = ContinuousClock.now
         let deadline = start + self.duration
-        let channels = ChannelList()
+        let connector = FleetConnector(
+            group: group, host: self.host, port: self.port, statistics: self.statistics, start: start,
+            deadline: deadline)
         await withTaskGroup(of: Void.self) { fleets in
             for fleet in self.scenario.fleets {
                 fleets.addTask {
-                    await self.bringUp(fleet, group: group, start: start, deadline: deadline, channels: channels)
+                    // At the fleet's ramp rate, stopping at the deadline.
+                    for index in 0..<fleet.count {
+                        if fleet.rampPerSecond > 0 {
+                            try? await Task.sleep(until: start + .seconds(Double(index) / fleet.rampPerSecond))
+                        }
+                        guard ContinuousClock.now < deadline, !Task.isCancelled else { return }
+                        await connector.connect(fleet, index: index)
+                    }
                 }
             }
         }
         try? await Task.sleep(until: deadline)
-        // The run's end: every device disconnects, and hands over its last latencies as it goes.
+        let connectedAtEnd = self.statistics.connected.load(ordering: .relaxed)
+        // Every device disconnects, handing over its last latencies as it goes.
         self.statistics.ending.store(true, ordering: .relaxed)
-        for channel in channels.all {
-            try? await channel.close()
-        }
-        return self.statistics.snapshot(
+        await connector.closeAll()
+        var report = self.statistics.snapshot(
             scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: ContinuousClock.now - start)
+        report.connected = connectedAtEnd
+        return report
     }
-
-    /// Connects the fleet's devices at its ramp rate, stopping at the deadline.
-    private func bringUp(
-        _ fleet: Fleet,
-        group: any EventLoopGroup,
-        start: ContinuousClock.Instant,
-        deadline: ContinuousClock.Instant,
-        channels: ChannelList
-    ) async {
-        let loopback = self.host.hasPrefix("127.")
-        for index in 0..<fleet.count {
-            if fleet.rampPerSecond > 0 {
-                try? await Task.sleep(until: start + .seconds(Double(index) / fleet.rampPerSecond))
-            }
-            guard ContinuousClock.now < deadline, !Task.isCancelled else { return }
-            let deviceID = fleet.deviceID(index)
-            let statistics = self.statistics
-            var bootstrap = ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(FrameDecoder()),
-                            ScenarioDeviceHandler(
-                                deviceID: deviceID, fleet: fleet, statistics: statistics, runStart: start)
-                        )
-                    }
-                }
-            if loopback, let source = try? SocketAddress(ipAddress: "127.0.0.\(2 + index / 20_000)", port: 0) {
-                // Source addresses spread over 127.0.0.x, so one address never runs out of ports.
-                bootstrap = bootstrap.bind(to: source)
-            }
-            do {
-                channels.append(try await bootstrap.connect(host: self.host, port: self.port).get())
-            } catch {
-                statistics.recordConnectFailure()
-            }
-        }
-    }
-}
-
-/// The connections of a run, to close at its end.
-final class ChannelList: Sendable {
-    private let channels = NIOLockedValueBox<[any Channel]>([])
-    func append(_ channel: any Channel) { self.channels.withLockedValue { $0.append(channel) } }
-    var all: [any Channel] { self.channels.withLockedValue { $0 } }
 }

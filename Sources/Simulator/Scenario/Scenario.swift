@@ -44,6 +44,7 @@ public struct Fleet: Sendable, Equatable {
     public var commandDelay: Duration
     /// Devices connected per second while the fleet comes up; 0 means all at once.
     public var rampPerSecond: Double
+    public var faults = Faults()
 
     public init(
         name: String, count: Int, idPattern: String, profile: String = "", token: String = "",

@@ -130,7 +130,9 @@ struct ScenarioReader {
         let what = "fleet \(index + 1)"
         let entries = try self.mapping(
             node, what,
-            allowed: ["name", "count", "id", "profile", "token", "heartbeat", "telemetry", "commands", "ramp"])
+            allowed: [
+                "name", "count", "id", "profile", "token", "heartbeat", "telemetry", "commands", "ramp", "faults",
+            ])
         var fleet = Fleet(
             name: try entries["name"].map { node throws(ScenarioError) in try self.string(node, "\(what): name") }
                 ?? "fleet-\(index + 1)",
@@ -162,7 +164,48 @@ struct ScenarioReader {
                 fleet.commandDelay = try self.duration(delay, "\(what): commands: delay")
             }
         }
+        if let faults = entries["faults"] {
+            fleet.faults = try self.faults(faults, what: "\(what): faults")
+        }
         return fleet
+    }
+
+    func faults(_ node: Node, what: String) throws(ScenarioError) -> Faults {
+        let entries = try self.mapping(
+            node, what,
+            allowed: ["disconnect", "silent", "corrupt_crc", "oversize", "slow_reader", "duplicate_id"])
+        var faults = Faults()
+        func fraction(_ key: String) throws(ScenarioError) -> Double {
+            guard let node = entries[key] else { return 0 }
+            let value = try self.number(node, "\(what): \(key)")
+            guard (0...1).contains(value) else { throw self.fail(node, "\(what): \(key) must be a fraction 0...1") }
+            return value
+        }
+        faults.silent = try fraction("silent")
+        faults.corruptCRC = try fraction("corrupt_crc")
+        faults.oversize = try fraction("oversize")
+        faults.slowReader = try fraction("slow_reader")
+        faults.duplicateID = try fraction("duplicate_id")
+        if let disconnect = entries["disconnect"] {
+            let spec = try self.mapping(disconnect, "\(what): disconnect", allowed: ["every", "reconnect_after"])
+            faults.disconnectEvery = try self.duration(spec["every"], "\(what): disconnect: every")
+            if let backoff = spec["reconnect_after"] {
+                guard let items = backoff.sequence, items.count == 2 else {
+                    throw self.fail(backoff, "\(what): disconnect: reconnect_after must be [shortest, longest]")
+                }
+                let low = try self.duration(items[0], "\(what): disconnect: reconnect_after")
+                let high = try self.duration(items[1], "\(what): disconnect: reconnect_after")
+                guard low <= high else {
+                    throw self.fail(backoff, "\(what): disconnect: reconnect_after: shortest first")
+                }
+                faults.reconnectAfter = Self.seconds(low)...Self.seconds(high)
+            }
+        }
+        return faults
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     func telemetry(_ node: Node, into fleet: inout Fleet, what: String) throws(ScenarioError) {
