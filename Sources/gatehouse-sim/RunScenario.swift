@@ -13,6 +13,9 @@ struct RunScenario: AsyncParsableCommand {
     @Argument(help: "The scenario, e.g. simulators/smoke.yaml.") var scenario: String
     @Option var host = "127.0.0.1"
     @Option var port = 7300
+    @Option(
+        help: "Gateways to spread the devices over, host:port,host:port... (a device moves on after a failed connect).")
+    var target: String?
     @Option(help: "How long to run (30s, 5m, ...); default: the scenario's duration.") var duration: String?
     @Flag(help: "At the end, print one JSON object with every figure instead of the summary table.") var json = false
 
@@ -30,7 +33,14 @@ struct RunScenario: AsyncParsableCommand {
             }
             runDuration = parsed
         }
-        let runner = ScenarioRunner(scenario: scenario, host: self.host, port: self.port, duration: runDuration)
+        var targets = [GatewayAddress(host: self.host, port: self.port)]
+        if let target {
+            guard let list = GatewayAddress.list(parsing: target) else {
+                throw ValidationError("--target: expected host:port,host:port..., got \"\(target)\"")
+            }
+            targets = list
+        }
+        let runner = ScenarioRunner(scenario: scenario, targets: targets, duration: runDuration)
         let display = ProgressDisplay(
             scenario: scenario, statistics: runner.statistics, live: isatty(STDOUT_FILENO) == 1)
         let run = Task { await runner.run() }

@@ -6,8 +6,9 @@ import NIOPosix
 /// Opens the connections of a run, first ones and reconnects alike, and keeps them to close at the end.
 final class FleetConnector: Sendable {
     private let group: any EventLoopGroup
-    private let host: String
-    private let port: Int
+    private let targets: [GatewayAddress]
+    /// Failed connections per device, which move it along the target list.
+    private let failures = NIOLockedValueBox<[String: Int]>([:])
     private let statistics: RunStatistics
     private let start: ContinuousClock.Instant
     private let deadline: ContinuousClock.Instant
@@ -15,12 +16,11 @@ final class FleetConnector: Sendable {
     private let ending = NIOLockedValueBox(false)
 
     init(
-        group: any EventLoopGroup, host: String, port: Int, statistics: RunStatistics,
+        group: any EventLoopGroup, targets: [GatewayAddress], statistics: RunStatistics,
         start: ContinuousClock.Instant, deadline: ContinuousClock.Instant
     ) {
         self.group = group
-        self.host = host
-        self.port = port
+        self.targets = targets
         self.statistics = statistics
         self.start = start
         self.deadline = deadline
@@ -61,19 +61,22 @@ final class FleetConnector: Sendable {
                     )
                 }
             }
-        if self.host.hasPrefix("127."),
+        let failures = self.failures.withLockedValue { $0[deviceID] ?? 0 }
+        let target = self.targets[(sourceIndex + failures) % self.targets.count]
+        if target.host.hasPrefix("127."),
             let source = try? SocketAddress(ipAddress: "127.0.0.\(2 + sourceIndex / 20_000)", port: 0)
         {
             // Source addresses spread over 127.0.0.x, so one address never runs out of ports.
             bootstrap = bootstrap.bind(to: source)
         }
         do {
-            let channel = try await bootstrap.connect(host: self.host, port: self.port).get()
+            let channel = try await bootstrap.connect(host: target.host, port: target.port).get()
             let key = ObjectIdentifier(channel)
             self.channels.withLockedValue { $0[key] = channel }
             channel.closeFuture.whenComplete { _ in self.channels.withLockedValue { _ = $0.removeValue(forKey: key) } }
         } catch {
             statistics.recordConnectFailure()
+            self.failures.withLockedValue { $0[deviceID, default: 0] += 1 }
             if case .device(let index) = role {
                 self.reconnect(fleet, index: index, after: fleet.faults.reconnectAfter)
             }

@@ -6,15 +6,20 @@ public import NIOPosix
 /// event loops, bounded in time by `duration`.
 public struct ScenarioRunner: Sendable {
     public var scenario: Scenario
-    public var host: String
-    public var port: Int
+    /// The gateways devices connect to; with several, each device starts at its own and moves to the
+    /// next one after a failed connection, as firmware with a server list does.
+    public var targets: [GatewayAddress]
     public var duration: Duration
     public let statistics = RunStatistics()
 
     public init(scenario: Scenario, host: String, port: Int, duration: Duration? = nil) {
+        self.init(scenario: scenario, targets: [GatewayAddress(host: host, port: port)], duration: duration)
+    }
+
+    public init(scenario: Scenario, targets: [GatewayAddress], duration: Duration? = nil) {
+        precondition(!targets.isEmpty, "a run needs a gateway to connect to")
         self.scenario = scenario
-        self.host = host
-        self.port = port
+        self.targets = targets
         self.duration = duration ?? scenario.duration
     }
 
@@ -23,7 +28,7 @@ public struct ScenarioRunner: Sendable {
         let start = ContinuousClock.now
         let deadline = start + self.duration
         let connector = FleetConnector(
-            group: group, host: self.host, port: self.port, statistics: self.statistics, start: start,
+            group: group, targets: self.targets, statistics: self.statistics, start: start,
             deadline: deadline)
         await withTaskGroup(of: Void.self) { fleets in
             for fleet in self.scenario.fleets {
