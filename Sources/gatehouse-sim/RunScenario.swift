@@ -17,6 +17,10 @@ struct RunScenario: AsyncParsableCommand {
         help: "Gateways to spread the devices over, host:port,host:port... (a device moves on after a failed connect).")
     var target: String?
     @Option(help: "How long to run (30s, 5m, ...); default: the scenario's duration.") var duration: String?
+    @Flag(help: "First create the scenario's devices through the gateway's REST API (--api, --api-token).")
+    var provision = false
+    @Option(help: "The gateway's HTTP address for --provision, e.g. http://127.0.0.1:8080.") var api: String?
+    @Option(help: "The gateway's API token for --provision (or GATEHOUSE_API_TOKEN).") var apiToken: String?
     @Flag(help: "At the end, print one JSON object with every figure instead of the summary table.") var json = false
 
     func run() async throws {
@@ -40,10 +44,21 @@ struct RunScenario: AsyncParsableCommand {
             }
             targets = list
         }
-        let runner = ScenarioRunner(scenario: scenario, targets: targets, duration: runDuration)
+        var runner = ScenarioRunner(scenario: scenario, targets: targets, duration: runDuration)
+        if self.provision {
+            guard let api = self.api.flatMap(URL.init(string:)),
+                let token = self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]
+            else {
+                throw ValidationError(
+                    "--provision needs --api http://HOST:PORT and --api-token (or GATEHOUSE_API_TOKEN)")
+            }
+            runner.tokens = try await Provisioner(api: api, apiToken: token).provision(scenario)
+            FileHandle.standardError.write(Data("provisioned \(runner.tokens.count) devices through \(api)\n".utf8))
+        }
         let display = ProgressDisplay(
             scenario: scenario, statistics: runner.statistics, live: isatty(STDOUT_FILENO) == 1)
-        let run = Task { await runner.run() }
+        let configured = runner
+        let run = Task { await configured.run() }
         // Ctrl-C ends the run early; the summary still comes.
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)

@@ -7,6 +7,7 @@ import NIOPosix
 final class FleetConnector: Sendable {
     private let group: any EventLoopGroup
     private let targets: [GatewayAddress]
+    private let tokens: [String: String]
     /// Failed connections per device, which move it along the target list.
     private let failures = NIOLockedValueBox<[String: Int]>([:])
     private let statistics: RunStatistics
@@ -16,11 +17,12 @@ final class FleetConnector: Sendable {
     private let ending = NIOLockedValueBox(false)
 
     init(
-        group: any EventLoopGroup, targets: [GatewayAddress], statistics: RunStatistics,
+        group: any EventLoopGroup, targets: [GatewayAddress], tokens: [String: String], statistics: RunStatistics,
         start: ContinuousClock.Instant, deadline: ContinuousClock.Instant
     ) {
         self.group = group
         self.targets = targets
+        self.tokens = tokens
         self.statistics = statistics
         self.start = start
         self.deadline = deadline
@@ -49,6 +51,7 @@ final class FleetConnector: Sendable {
     private func open(_ fleet: Fleet, deviceID: String, role: ScenarioDeviceHandler.Role, sourceIndex: Int) async {
         let statistics = self.statistics
         let start = self.start
+        let token = self.tokens[deviceID] ?? fleet.token
         var bootstrap = ClientBootstrap(group: self.group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -56,7 +59,8 @@ final class FleetConnector: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(FrameDecoder()),
                         ScenarioDeviceHandler(
-                            deviceID: deviceID, fleet: fleet, role: role, statistics: statistics, connector: self,
+                            deviceID: deviceID, token: token, fleet: fleet, role: role, statistics: statistics,
+                            connector: self,
                             runStart: start)
                     )
                 }

@@ -18,6 +18,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let deviceID: String
+    private let token: String
     private let fleet: Fleet
     private let role: Role
     private let statistics: RunStatistics
@@ -43,10 +44,11 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private var latenciesHandedOver = NIODeadline.now()
 
     init(
-        deviceID: String, fleet: Fleet, role: Role, statistics: RunStatistics, connector: FleetConnector,
-        runStart: ContinuousClock.Instant
+        deviceID: String, token: String, fleet: Fleet, role: Role, statistics: RunStatistics,
+        connector: FleetConnector, runStart: ContinuousClock.Instant
     ) {
         self.deviceID = deviceID
+        self.token = token
         self.fleet = fleet
         self.role = role
         self.statistics = statistics
@@ -64,7 +66,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let hello = Hello(
-            deviceID: self.deviceID, token: self.fleet.token, profile: self.fleet.profile, firmware: "sim-1.0",
+            deviceID: self.deviceID, token: self.token, profile: self.fleet.profile, firmware: "sim-1.0",
             heartbeatSeconds: UInt16(clamping: self.fleet.heartbeat.components.seconds))
         self.send(.hello(hello), flags: [], context: context)
         context.fireChannelActive()

@@ -10,6 +10,8 @@ public struct ScenarioRunner: Sendable {
     /// next one after a failed connection, as firmware with a server list does.
     public var targets: [GatewayAddress]
     public var duration: Duration
+    /// Tokens by device ID (from `Provisioner`), in place of the fleets' own.
+    public var tokens: [String: String] = [:]
     public let statistics = RunStatistics()
 
     public init(scenario: Scenario, host: String, port: Int, duration: Duration? = nil) {
@@ -28,7 +30,7 @@ public struct ScenarioRunner: Sendable {
         let start = ContinuousClock.now
         let deadline = start + self.duration
         let connector = FleetConnector(
-            group: group, targets: self.targets, statistics: self.statistics, start: start,
+            group: group, targets: self.targets, tokens: self.tokens, statistics: self.statistics, start: start,
             deadline: deadline)
         await withTaskGroup(of: Void.self) { fleets in
             for fleet in self.scenario.fleets {
