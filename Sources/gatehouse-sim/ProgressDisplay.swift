@@ -5,20 +5,19 @@ import Simulator
 /// seconds, for logs.
 struct ProgressDisplay: Sendable {
     let scenario: Scenario
-    let statistics: RunStatistics
     let live: Bool
+    /// The figures so far, given the time since the display started.
+    let current: @Sendable (Duration) -> RunReport
 
     func run() async {
         let start = ContinuousClock.now
-        var previous = self.statistics.snapshot(
-            scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: .zero)
+        var previous = self.current(.zero)
         var linesDrawn = 0
         var tick = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             tick += 1
-            let report = self.statistics.snapshot(
-                scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: ContinuousClock.now - start)
+            let report = self.current(ContinuousClock.now - start)
             let framesPerSecond = report.framesSent - previous.framesSent
             let acksPerSecond = report.acks - previous.acks
             previous = report

@@ -21,7 +21,59 @@ struct RunScenario: AsyncParsableCommand {
     var provision = false
     @Option(help: "The gateway's HTTP address for --provision, e.g. http://127.0.0.1:8080.") var api: String?
     @Option(help: "The gateway's API token for --provision (or GATEHOUSE_API_TOKEN).") var apiToken: String?
+    @Option(help: .hidden) var workerIndex: Int?
+    @Option(help: .hidden) var workerCount: Int?
+    @Option(help: .hidden) var tokensFile: String?
+    /// Past this many devices a run spreads over worker processes; a process may hold 20,000 files here.
+    @Option(help: .hidden) var devicesPerWorker = 18_000
     @Flag(help: "At the end, print one JSON object with every figure instead of the summary table.") var json = false
+
+    /// The parent's arguments for its workers: its own, less what only the parent does.
+    private func workerArguments(tokens: [String: String]) throws -> [String] {
+        var arguments = ["run", self.scenario, "--host", self.host, "--port", "\(self.port)"]
+        if let target { arguments += ["--target", target] }
+        if let duration { arguments += ["--duration", duration] }
+        if !tokens.isEmpty {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "gatehouse-sim-tokens-\(UUID().uuidString).json")
+            try JSONEncoder().encode(tokens).write(to: file)
+            arguments += ["--tokens-file", file.path]
+        }
+        return arguments
+    }
+
+    /// A worker: plays its slice and writes a `WorkerUpdate` line a second, and a final one.
+    private static func runAsWorker(_ runner: ScenarioRunner) async {
+        signal(SIGINT, SIG_IGN)
+        let run = Task { await runner.run() }
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+        interrupt.setEventHandler { run.cancel() }
+        interrupt.resume()
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let start = ContinuousClock.now
+        func emit(_ report: RunReport, final: Bool) {
+            let update = WorkerUpdate(report: report, latencies: runner.statistics.latencyHistogram, final: final)
+            if let line = try? encoder.encode(update) {
+                FileHandle.standardOutput.write(line + Data("\n".utf8))
+            }
+        }
+        let reporting = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard !Task.isCancelled else { return }
+                emit(
+                    runner.statistics.snapshot(
+                        scenario: runner.scenario.name, devices: runner.scenario.deviceCount,
+                        elapsed: ContinuousClock.now - start), final: false)
+            }
+        }
+        let report = await run.value
+        reporting.cancel()
+        await reporting.value
+        emit(report, final: true)
+        interrupt.cancel()
+    }
 
     func run() async throws {
         let scenario: Scenario
@@ -45,7 +97,10 @@ struct RunScenario: AsyncParsableCommand {
             targets = list
         }
         var runner = ScenarioRunner(scenario: scenario, targets: targets, duration: runDuration)
-        if self.provision {
+        if let tokensFile {
+            runner.tokens = try JSONDecoder().decode(
+                [String: String].self, from: Data(contentsOf: URL(fileURLWithPath: tokensFile)))
+        } else if self.provision {
             guard let api = self.api.flatMap(URL.init(string:)),
                 let token = self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]
             else {
@@ -55,19 +110,40 @@ struct RunScenario: AsyncParsableCommand {
             runner.tokens = try await Provisioner(api: api, apiToken: token).provision(scenario)
             FileHandle.standardError.write(Data("provisioned \(runner.tokens.count) devices through \(api)\n".utf8))
         }
-        let display = ProgressDisplay(
-            scenario: scenario, statistics: runner.statistics, live: isatty(STDOUT_FILENO) == 1)
-        let configured = runner
-        let run = Task { await configured.run() }
+        if let workerIndex, let workerCount {
+            runner.slice = (workerIndex, workerCount)
+            await Self.runAsWorker(runner)
+            return
+        }
         // Ctrl-C ends the run early; the summary still comes.
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
-        interrupt.setEventHandler { run.cancel() }
-        interrupt.resume()
-        let progress = Task { await display.run() }
-        let report = await run.value
-        progress.cancel()
-        await progress.value
+        let report: RunReport
+        let workerCount = (scenario.deviceCount + self.devicesPerWorker - 1) / self.devicesPerWorker
+        if workerCount > 1 {
+            let workers = try WorkerProcesses(
+                count: workerCount, arguments: try self.workerArguments(tokens: runner.tokens), scenario: scenario)
+            interrupt.setEventHandler { workers.interrupt() }
+            interrupt.resume()
+            let display = ProgressDisplay(scenario: scenario, live: isatty(STDOUT_FILENO) == 1) { _ in workers.report }
+            let progress = Task { await display.run() }
+            report = await workers.finish()
+            progress.cancel()
+            await progress.value
+        } else {
+            let configured = runner
+            let run = Task { await configured.run() }
+            interrupt.setEventHandler { run.cancel() }
+            interrupt.resume()
+            let statistics = runner.statistics
+            let display = ProgressDisplay(scenario: scenario, live: isatty(STDOUT_FILENO) == 1) { elapsed in
+                statistics.snapshot(scenario: scenario.name, devices: scenario.deviceCount, elapsed: elapsed)
+            }
+            let progress = Task { await display.run() }
+            report = await run.value
+            progress.cancel()
+            await progress.value
+        }
         interrupt.cancel()
 
         if self.json {

@@ -1,18 +1,19 @@
 import Foundation
 import Synchronization
 
-/// The built `gatehouse` executable, run as a child process with its output captured.
+/// A built executable of the package (`gatehouse` unless told otherwise), run as a child process with
+/// its output captured.
 final class GatehouseProcess: Sendable {
     /// Beside the test bundle: `swift build --build-tests` builds the executables into the same folder.
-    static let executable: URL = {
+    static func executable(named name: String) -> URL {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [bundleDirectory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
         for directory in candidates {
-            let url = directory.appendingPathComponent("gatehouse")
+            let url = directory.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        fatalError("gatehouse executable not found next to the tests (looked in \(candidates.map(\.path)))")
-    }()
+        fatalError("\(name) executable not found next to the tests (looked in \(candidates.map(\.path)))")
+    }
 
     private let process: Process
     private final class Output: Sendable {
@@ -21,9 +22,9 @@ final class GatehouseProcess: Sendable {
 
     private let output = Output()
 
-    init(_ arguments: [String], workingDirectory: URL? = nil) throws {
+    init(_ arguments: [String], workingDirectory: URL? = nil, executable: String = "gatehouse") throws {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = Self.executable(named: executable)
         process.arguments = arguments
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         let stdout = Pipe()
@@ -76,8 +77,10 @@ final class GatehouseProcess: Sendable {
     }
 
     /// Runs a command to completion and returns (status, stdout, stderr).
-    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = try GatehouseProcess(arguments)
+    static func run(_ arguments: [String], executable: String = "gatehouse") async throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        let process = try GatehouseProcess(arguments, executable: executable)
         guard let status = try await process.waitForExit() else {
             process.signal(SIGKILL)
             throw CLIFailure("gatehouse \(arguments.joined(separator: " ")) did not exit")

@@ -2,13 +2,15 @@ import Foundation
 
 /// ACK latencies in log-spaced buckets (5 % wide, from 10 µs up), so a run of any length and any number
 /// of devices costs the same small memory and percentiles stay within 5 %.
-struct LatencyHistogram: Sendable {
+public struct LatencyHistogram: Sendable, Codable, Equatable {
     private static let smallestNanoseconds = 10_000.0
     private static let growth = 1.05
     private static let bucketCount = 400
     private var buckets = [UInt64](repeating: 0, count: LatencyHistogram.bucketCount)
-    private(set) var count: UInt64 = 0
-    private(set) var maximumNanoseconds: UInt64 = 0
+    public private(set) var count: UInt64 = 0
+    public private(set) var maximumNanoseconds: UInt64 = 0
+
+    public init() {}
 
     mutating func record(nanoseconds: UInt64) {
         let ratio = max(1, Double(nanoseconds) / Self.smallestNanoseconds)
@@ -18,7 +20,7 @@ struct LatencyHistogram: Sendable {
         self.maximumNanoseconds = max(self.maximumNanoseconds, nanoseconds)
     }
 
-    mutating func merge(_ other: LatencyHistogram) {
+    public mutating func merge(_ other: LatencyHistogram) {
         for index in self.buckets.indices {
             self.buckets[index] += other.buckets[index]
         }
@@ -27,7 +29,7 @@ struct LatencyHistogram: Sendable {
     }
 
     /// The latency below which `quantile` of the samples lie, in milliseconds (a bucket's upper edge).
-    func milliseconds(atQuantile quantile: Double) -> Double? {
+    public func milliseconds(atQuantile quantile: Double) -> Double? {
         guard self.count > 0 else { return nil }
         let target = UInt64((Double(self.count) * quantile).rounded(.up))
         var seen: UInt64 = 0

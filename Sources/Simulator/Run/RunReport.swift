@@ -13,6 +13,12 @@ public struct RunReport: Sendable, Codable, Equatable {
             self.p99 = p99
             self.max = max
         }
+
+        init(_ histogram: LatencyHistogram) {
+            self.init(
+                p50: histogram.milliseconds(atQuantile: 0.5), p99: histogram.milliseconds(atQuantile: 0.99),
+                max: histogram.count > 0 ? Double(histogram.maximumNanoseconds) / 1e6 : nil)
+        }
     }
 
     /// What went wrong for one fleet's devices.
@@ -64,6 +70,36 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     static func errorName(_ code: UInt16) -> String {
         "\(code) \(ErrorCode(rawValue: code))"
+    }
+
+    /// The figures of several worker processes playing slices of one scenario, as one run's. Latencies
+    /// come from the workers' merged histograms; the peak is the sum of the workers' peaks.
+    public static func merging(
+        _ parts: [(report: RunReport, latencies: LatencyHistogram)], scenario: String, devices: Int
+    ) -> RunReport {
+        var histogram = LatencyHistogram()
+        var merged = RunReport(
+            scenario: scenario, devices: devices, connected: 0, peakConnected: 0, framesSent: 0, acks: 0, errors: [:],
+            ackLatencyMs: .init(p50: nil, p99: nil, max: nil), commandsAnswered: 0, disconnects: 0,
+            connectFailures: 0, elapsedSeconds: 0)
+        for (report, latencies) in parts {
+            histogram.merge(latencies)
+            merged.connected += report.connected
+            merged.peakConnected += report.peakConnected
+            merged.framesSent += report.framesSent
+            merged.acks += report.acks
+            merged.errors.merge(report.errors, uniquingKeysWith: +)
+            merged.commandsAnswered += report.commandsAnswered
+            merged.disconnects += report.disconnects
+            merged.connectFailures += report.connectFailures
+            for (fleet, trouble) in report.fleets {
+                merged.fleets[fleet, default: .init()].disconnects += trouble.disconnects
+                merged.fleets[fleet, default: .init()].errors.merge(trouble.errors, uniquingKeysWith: +)
+            }
+            merged.elapsedSeconds = max(merged.elapsedSeconds, report.elapsedSeconds)
+        }
+        merged.ackLatencyMs = Latency(histogram)
+        return merged
     }
 
     /// One JSON object with every figure, snake_case keys.

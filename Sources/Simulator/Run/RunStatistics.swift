@@ -50,9 +50,12 @@ public final class RunStatistics: Sendable {
         self.latency.withLock { $0.merge(latencies) }
     }
 
+    /// Every ACK latency so far, for a parent process to merge with other workers'.
+    public var latencyHistogram: LatencyHistogram { self.latency.withLock { $0 } }
+
     /// The figures so far.
     public func snapshot(scenario: String, devices: Int, elapsed: Duration) -> RunReport {
-        let latency = self.latency.withLock { $0 }
+        let latency = self.latencyHistogram
         let errors = self.errors.withLock { $0 }
         let troubles = self.fleetTroubles.withLock { $0 }
         return RunReport(
@@ -63,9 +66,7 @@ public final class RunStatistics: Sendable {
             framesSent: self.framesSent.load(ordering: .relaxed),
             acks: self.acks.load(ordering: .relaxed),
             errors: Dictionary(uniqueKeysWithValues: errors.map { (RunReport.errorName($0.key), $0.value) }),
-            ackLatencyMs: .init(
-                p50: latency.milliseconds(atQuantile: 0.5), p99: latency.milliseconds(atQuantile: 0.99),
-                max: latency.count > 0 ? Double(latency.maximumNanoseconds) / 1e6 : nil),
+            ackLatencyMs: .init(latency),
             commandsAnswered: self.commandsAnswered.load(ordering: .relaxed),
             disconnects: self.disconnects.load(ordering: .relaxed),
             connectFailures: self.connectFailures.load(ordering: .relaxed),

@@ -12,6 +12,9 @@ public struct ScenarioRunner: Sendable {
     public var duration: Duration
     /// Tokens by device ID (from `Provisioner`), in place of the fleets' own.
     public var tokens: [String: String] = [:]
+    /// The share of the devices this process plays when several worker processes play one scenario:
+    /// the devices whose index across all fleets is `index` modulo `count`.
+    public var slice: (index: Int, count: Int) = (0, 1)
     public let statistics = RunStatistics()
 
     public init(scenario: Scenario, host: String, port: Int, duration: Duration? = nil) {
@@ -32,11 +35,15 @@ public struct ScenarioRunner: Sendable {
         let connector = FleetConnector(
             group: group, targets: self.targets, tokens: self.tokens, statistics: self.statistics, start: start,
             deadline: deadline)
+        let slice = self.slice
         await withTaskGroup(of: Void.self) { fleets in
+            var offset = 0
             for fleet in self.scenario.fleets {
+                let fleetOffset = offset
+                offset += fleet.count
                 fleets.addTask {
                     // At the fleet's ramp rate, stopping at the deadline.
-                    for index in 0..<fleet.count {
+                    for index in 0..<fleet.count where (fleetOffset + index) % slice.count == slice.index {
                         if fleet.rampPerSecond > 0 {
                             try? await Task.sleep(until: start + .seconds(Double(index) / fleet.rampPerSecond))
                         }
