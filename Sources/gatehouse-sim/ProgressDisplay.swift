@@ -25,17 +25,22 @@ struct ProgressDisplay: Sendable {
                 let block = self.block(report, framesPerSecond: framesPerSecond, acksPerSecond: acksPerSecond)
                 // Back over the previous block, then draw this one over it.
                 let up = linesDrawn > 0 ? "\u{1B}[\(linesDrawn)F" : ""
-                print(up + block.map { $0 + "\u{1B}[K" }.joined(separator: "\n"))
+                Self.write(up + block.map { $0 + "\u{1B}[K" }.joined(separator: "\n"))
                 linesDrawn = block.count
             } else if tick % 5 == 0 {
-                print(
+                Self.write(
                     "\(Int(report.elapsedSeconds))s connected \(report.connected)/\(report.devices) "
                         + "frames/s \(framesPerSecond) acks/s \(acksPerSecond) "
                         + "ack p50 \(Summary.milliseconds(report.ackLatencyMs.p50)) p99 \(Summary.milliseconds(report.ackLatencyMs.p99)) "
                         + "errors \(report.errorCount) commands \(report.commandsAnswered)")
             }
-            FileHandle.standardOutput.synchronizeFile()
         }
+    }
+
+    /// Straight to the file descriptor: `print` buffers when standard output is a file or a pipe, and
+    /// a line a supervisor reads late is no progress line.
+    private static func write(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     private func block(_ report: RunReport, framesPerSecond: Int, acksPerSecond: Int) -> [String] {

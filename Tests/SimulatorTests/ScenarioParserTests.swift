@@ -8,7 +8,7 @@ struct ScenarioParserTests {
     static let simulatorsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("simulators")
 
-    @Test(arguments: ["smoke.yaml", "smart-home.yaml", "flaky-network.yaml"])
+    @Test(arguments: ["smoke.yaml", "smart-home.yaml", "flaky-network.yaml", "soak-100k.yaml"])
     func everyShippedScenarioParses(file: String) throws {
         let scenario = try Scenario(contentsOfFile: Self.simulatorsDirectory.appendingPathComponent(file).path)
         #expect(!scenario.fleets.isEmpty)
