@@ -19,7 +19,7 @@ struct SimulatorCommandTests {
         // Four devices a worker: the ten smoke devices take three worker processes.
         let run = try await GatehouseProcess.run(
             [
-                "run", scenario.path, "--port", "\(gateway.port)", "--duration", "4s", "--devices-per-worker", "4",
+                "run", scenario.path, "--port", "\(gateway.port)", "--duration", "10s", "--devices-per-worker", "4",
                 "--json",
             ],
             executable: "gatehouse-sim")

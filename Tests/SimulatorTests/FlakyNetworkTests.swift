@@ -10,10 +10,16 @@ struct FlakyNetworkTests {
         let gateway = try await TestGateway.start { $0.allowUnknownDevices = true }
         let scenario = try Scenario(
             contentsOfFile: ScenarioParserTests.simulatorsDirectory.appendingPathComponent("flaky-network.yaml").path)
-        let report = await ScenarioRunner(
-            scenario: scenario, host: "127.0.0.1", port: gateway.port, duration: .seconds(8)
-        )
-        .run()
+        var runner = ScenarioRunner(scenario: scenario, host: "127.0.0.1", port: gateway.port, duration: .seconds(90))
+        // Until every fault has shown, however busy the machine.
+        runner.stopWhen = { report in
+            report.peakConnected >= 20 && (report.fleets["droppers"]?.disconnects ?? 0) > 0
+                && (report.fleets["silent"]?.errors["8 heartbeat timeout"] ?? 0) > 0
+                && (report.fleets["corrupt"]?.errors["2 CRC mismatch"] ?? 0) > 0
+                && (report.fleets["oversize"]?.errors["4 frame too large"] ?? 0) > 0
+                && (report.fleets["twins"]?.errors["7 session replaced"] ?? 0) == 3
+        }
+        let report = await runner.run()
 
         #expect(
             report.fleets["steady"] == nil,

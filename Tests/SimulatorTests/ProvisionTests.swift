@@ -17,8 +17,9 @@ struct ProvisionTests {
         #expect(try gateway.gateway.registry.list().count == 10)
         #expect(try gateway.gateway.registry.device(id: "smoke-thermo-03")?.profile == "thermostat")
 
-        var runner = ScenarioRunner(scenario: scenario, host: "127.0.0.1", port: gateway.port, duration: .seconds(3))
+        var runner = ScenarioRunner(scenario: scenario, host: "127.0.0.1", port: gateway.port, duration: .seconds(60))
         runner.tokens = tokens
+        runner.stopWhen = { $0.peakConnected == 10 && $0.acks >= 10 }
         let report = await runner.run()
         #expect(report.peakConnected == 10)
         #expect(report.errorCount == 0)

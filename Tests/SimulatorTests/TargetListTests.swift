@@ -30,7 +30,9 @@ struct TargetListTests {
             GatewayAddress(host: "127.0.0.1", port: first.port), down,
             GatewayAddress(host: "127.0.0.1", port: second.port),
         ]
-        let report = await ScenarioRunner(scenario: scenario, targets: targets, duration: .seconds(8)).run()
+        var runner = ScenarioRunner(scenario: scenario, targets: targets, duration: .seconds(60))
+        runner.stopWhen = { $0.peakConnected == 10 }
+        let report = await runner.run()
 
         // Devices 1, 4 and 7 started at the gateway that is down and moved on to the next one.
         #expect(report.connectFailures >= 3)

@@ -15,6 +15,9 @@ public struct ScenarioRunner: Sendable {
     /// The share of the devices this process plays when several worker processes play one scenario:
     /// the devices whose index across all fleets is `index` modulo `count`.
     public var slice: (index: Int, count: Int) = (0, 1)
+    /// Ends the run before `duration` once the figures so far satisfy it (checked ten times a second):
+    /// for checks that need the fleet up and reporting, however long that takes on a busy machine.
+    public var stopWhen: (@Sendable (RunReport) -> Bool)?
     public let statistics = RunStatistics()
 
     public init(scenario: Scenario, host: String, port: Int, duration: Duration? = nil) {
@@ -53,7 +56,7 @@ public struct ScenarioRunner: Sendable {
                 }
             }
         }
-        try? await Task.sleep(until: deadline)
+        await self.waitForTheEnd(deadline: deadline, start: start)
         let connectedAtEnd = self.statistics.connected.load(ordering: .relaxed)
         // Every device disconnects, handing over its last latencies as it goes.
         self.statistics.ending.store(true, ordering: .relaxed)
@@ -62,5 +65,18 @@ public struct ScenarioRunner: Sendable {
             scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: ContinuousClock.now - start)
         report.connected = connectedAtEnd
         return report
+    }
+
+    private func waitForTheEnd(deadline: ContinuousClock.Instant, start: ContinuousClock.Instant) async {
+        guard let stopWhen = self.stopWhen else {
+            try? await Task.sleep(until: deadline)
+            return
+        }
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            let report = self.statistics.snapshot(
+                scenario: self.scenario.name, devices: self.scenario.deviceCount, elapsed: ContinuousClock.now - start)
+            if stopWhen(report) { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 }
