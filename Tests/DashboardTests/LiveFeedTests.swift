@@ -76,8 +76,11 @@ struct LiveFeedTests {
 
         client.send(#"{"type":"subscribe","devices":["sub-b"]}"#)
         try await Self.barrier(client, "after-subscribe")
+        // ACKed, so the gateway has handed them to the live feed before the subscription changes below:
+        // device A's connection may be served on another event loop than B's.
         for seq in UInt16(1)...3 {
-            try await a.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: seq)
+            try await a.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: seq, flags: .ackRequested)
+            #expect(try await a.receive() == Packet(.ack, seq: seq))
         }
         try await b.send(.telemetry(Telemetry(timestampMs: 1, fields: [])), seq: 100)
         let fromB = try await client.next(type: "telemetry")
