@@ -23,24 +23,40 @@ public struct Provisioner: Sendable {
     }
 
     /// Each device's token, by device ID.
+    ///
+    /// Every request runs to its end even after one failed: cancelling a FoundationNetworking request
+    /// while another completes deadlocks the Swift runtime's task-status lock against URLSession's queue
+    /// (seen here: a thread cancelling a task group waits on the queue, whose thread resuming a
+    /// continuation waits on the lock).
     public func provision(_ scenario: Scenario) async throws -> [String: String] {
         let devices = scenario.fleets.flatMap { fleet in (0..<fleet.count).map { (fleet.deviceID($0), fleet.profile) } }
-        return try await withThrowingTaskGroup(of: (String, String).self) { group in
-            var tokens: [String: String] = [:]
+        let results = await withTaskGroup(of: (String, Result<String, any Error>).self) { group in
+            var results: [(String, Result<String, any Error>)] = []
             var next = 0
             func startNext() {
                 guard next < devices.count else { return }
                 let (id, profile) = devices[next]
                 next += 1
-                group.addTask { (id, try await self.token(for: id, profile: profile)) }
+                group.addTask {
+                    do {
+                        return (id, .success(try await self.token(for: id, profile: profile)))
+                    } catch {
+                        return (id, .failure(error))
+                    }
+                }
             }
             for _ in 0..<self.concurrency { startNext() }
-            while let (id, token) = try await group.next() {
-                tokens[id] = token
+            while let result = await group.next() {
+                results.append(result)
                 startNext()
             }
-            return tokens
+            return results
         }
+        var tokens: [String: String] = [:]
+        for (id, result) in results {
+            tokens[id] = try result.get()
+        }
+        return tokens
     }
 
     private func token(for id: String, profile: String) async throws -> String {
