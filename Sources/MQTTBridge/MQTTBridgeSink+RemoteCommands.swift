@@ -7,7 +7,7 @@ extension MQTTBridgeSink: RemoteCommandForwarder {
     public func forward(deviceID: String, command: JSONValue, timeout: Duration) async -> JSONValue? {
         let requestID = "\(self.nodeID)-\(self.forwardedCommands.nextRequestID())"
         guard case .object(let members) = command else { return nil }
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = timeout.inNanoseconds / 1_000_000
         let published = JSONValue.object(
             members.filter { $0.0 != "request_id" && $0.0 != "timeout_ms" } + [
                 ("request_id", .string(requestID)), ("timeout_ms", .int(milliseconds)),

@@ -153,7 +153,7 @@ final class MQTTInbound: Sendable {
         let requestID = body?["request_id"]?.stringValue
         guard let session = self.gateway.sessions.session(for: deviceID) else {
             if self.answersForOfflineDevice(deviceID) {
-                self.publishResult(
+                self.sink.publishResult(
                     EventMessage.commandResult(
                         device: deviceID, node: self.nodeID, requestID: requestID,
                         outcome: CommandOutcome(commandID: nil, status: .offline)),
@@ -177,7 +177,7 @@ final class MQTTInbound: Sendable {
         Task {
             let outcome = await gateway.commands.execute(
                 deviceID: deviceID, name: request.name, arguments: request.arguments, timeout: request.timeout)
-            self.publishResult(
+            self.sink.publishResult(
                 EventMessage.commandResult(device: deviceID, node: nodeID, requestID: requestID, outcome: outcome),
                 deviceID: deviceID)
         }
@@ -195,16 +195,12 @@ final class MQTTInbound: Sendable {
     }
 
     private func reject(_ reason: String, requestID: String?, deviceID: String) {
-        self.publishResult(
+        self.sink.publishResult(
             .object([
                 ("type", .string("command_result")), ("node", .string(self.nodeID)), ("device", .string(deviceID)),
                 ("request_id", JSONValue(requestID)), ("command_id", .null), ("status", .string("invalid")),
                 ("error", .string(reason)),
             ]),
             deviceID: deviceID)
-    }
-
-    private func publishResult(_ result: JSONValue, deviceID: String) {
-        self.sink.publishResult(result, deviceID: deviceID)
     }
 }

@@ -169,8 +169,7 @@ final class MosquittoConnection: @unchecked Sendable {
     private func sleep(_ duration: Duration) {
         let deadline = ContinuousClock.now + duration
         while !self.isStopping {
-            let remaining = (deadline - ContinuousClock.now).components
-            let seconds = Double(remaining.seconds) + Double(remaining.attoseconds) / 1e18
+            let seconds = (deadline - ContinuousClock.now).inSeconds
             guard seconds > 0 else { return }
             Thread.sleep(forTimeInterval: min(0.05, seconds))
         }

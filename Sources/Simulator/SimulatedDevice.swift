@@ -9,11 +9,10 @@ public struct SimulatedDevice: Sendable {
     public var port: Int
     public var hello: Hello
     public var interval: Duration
-    public var fields: [FieldGenerator]
+    public var fields: [FieldPattern]
     public var ackRequested: Bool
 
-    public init(host: String, port: Int, hello: Hello, interval: Duration, fields: [FieldGenerator], ackRequested: Bool)
-    {
+    public init(host: String, port: Int, hello: Hello, interval: Duration, fields: [FieldPattern], ackRequested: Bool) {
         self.host = host
         self.port = port
         self.hello = hello
@@ -81,16 +80,17 @@ public struct SimulatedDevice: Sendable {
 
     private func sendTelemetry(connection: DeviceConnection, heartbeat: UInt16, sequence: SequenceNumbers) async throws
     {
-        var fields = self.fields
+        var fields = FieldState(self.fields)
+        let start = ContinuousClock.now
         // Telemetry counts as liveness; if the interval is longer than the heartbeat, PING in between.
         let tick = min(self.interval, .seconds(Int64(max(heartbeat, 1))))
         var sinceTelemetry = Duration.zero
         while !Task.isCancelled {
             try await Task.sleep(for: tick)
             sinceTelemetry += tick
-            if sinceTelemetry >= self.interval, !fields.isEmpty {
+            if sinceTelemetry >= self.interval, !self.fields.isEmpty {
                 sinceTelemetry = .zero
-                let values = fields.indices.map { fields[$0].next() }
+                let values = fields.next(elapsed: ContinuousClock.now - start)
                 let telemetry = Telemetry(timestampMs: Self.nowMs(), fields: values)
                 try await connection.send(
                     .telemetry(telemetry),

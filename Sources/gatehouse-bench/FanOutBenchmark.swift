@@ -90,7 +90,7 @@ struct FanOutBenchmark {
         }
         func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
         let expected = self.devices * self.seconds * self.clients
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         print(
             String(
                 format: "telemetry → WebSocket latency over %d messages: p50 %.2f ms, p99 %.2f ms, max %.2f ms; "

@@ -25,8 +25,7 @@ struct TakeoverBenchmark {
                 }
             }
             if replaced {
-                let elapsed = (ContinuousClock.now - welcomed).components
-                latency.record([UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)])
+                latency.record([UInt64((ContinuousClock.now - welcomed).inNanoseconds)])
             } else {
                 failures += 1
             }

@@ -40,7 +40,7 @@ struct PlayDevice: AsyncParsableCommand {
 
     func run() async throws {
         let generators = try self.fields.map { argument in
-            guard let generator = FieldGenerator(argument: argument) else {
+            guard let generator = FieldPattern(argument: argument) else {
                 throw ValidationError("--field \(argument): expected TAG:TYPE:MIN..MAX such as 1:i16:180..260")
             }
             return generator

@@ -71,7 +71,7 @@ public final class RunStatistics: Sendable {
             disconnects: self.disconnects.load(ordering: .relaxed),
             connectFailures: self.connectFailures.load(ordering: .relaxed),
             fleets: troubles,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            elapsedSeconds: elapsed.inSeconds
         )
     }
 }

@@ -123,7 +123,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         // The first report comes at a random point of the first interval, so a fleet that came up at
         // once does not report in lockstep.
         self.scheduleTelemetry(
-            after: .nanoseconds(Int64.random(in: 0...max(1, Self.nanoseconds(self.fleet.telemetryInterval)))),
+            after: .nanoseconds(Int64.random(in: 0...max(1, self.fleet.telemetryInterval.inNanoseconds))),
             context: context)
         self.scheduleHeartbeat(seconds: Int64(welcome.heartbeatSeconds), context: context)
         if self.sendsOversize {
@@ -138,7 +138,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         }
         if let every = self.fleet.faults.disconnectEvery {
             // Exponentially distributed: disconnects come at random, `every` apart on average.
-            let seconds = -log(Double.random(in: Double.leastNonzeroMagnitude..<1)) * ScenarioReader.seconds(every)
+            let seconds = -log(Double.random(in: Double.leastNonzeroMagnitude..<1)) * every.inSeconds
             let channel = context.channel
             self.disconnectTask = context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
                 channel.close(promise: nil)
@@ -194,8 +194,8 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     }
 
     private func nextInterval() -> TimeAmount {
-        let interval = Self.nanoseconds(self.fleet.telemetryInterval)
-        let jitter = Self.nanoseconds(self.fleet.telemetryJitter)
+        let interval = self.fleet.telemetryInterval.inNanoseconds
+        let jitter = self.fleet.telemetryJitter.inNanoseconds
         return .nanoseconds(interval + (jitter > 0 ? Int64.random(in: -jitter...jitter) : 0))
     }
 
@@ -220,7 +220,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         case .fail: status = .failed
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(self.fleet.commandDelay))) {
+        context.eventLoop.scheduleTask(in: .nanoseconds(self.fleet.commandDelay.inNanoseconds)) {
             let (handler, context) = loopBound.value
             guard handler.established else { return }
             handler.send(
@@ -230,7 +230,4 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         }
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
 }

@@ -2,17 +2,6 @@ import DFP
 import Foundation
 import Yams
 
-/// A scenario file that cannot be played, with the line at fault.
-public struct ScenarioError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var file: String
-    public var line: Int?
-    public var message: String
-
-    public var description: String {
-        self.line.map { "\(self.file):\($0): \(self.message)" } ?? "\(self.file): \(self.message)"
-    }
-}
-
 extension Scenario {
     /// Reads a scenario file (see the comments in `simulators/smoke.yaml` for every key).
     public init(contentsOfFile path: String) throws(ScenarioError) {
@@ -198,14 +187,10 @@ struct ScenarioReader {
                 guard low <= high else {
                     throw self.fail(backoff, "\(what): disconnect: reconnect_after: shortest first")
                 }
-                faults.reconnectAfter = Self.seconds(low)...Self.seconds(high)
+                faults.reconnectAfter = low.inSeconds...high.inSeconds
             }
         }
         return faults
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     func telemetry(_ node: Node, into fleet: inout Fleet, what: String) throws(ScenarioError) {

@@ -34,6 +34,21 @@ public struct FieldPattern: Sendable, Equatable {
     }
 }
 
+extension FieldPattern {
+    /// A random walk as the command line writes it, `TAG:TYPE:MIN..MAX` (`1:i16:180..260`).
+    public init?(argument: String) {
+        let parts = argument.split(separator: ":")
+        guard parts.count == 3, let tag = UInt8(parts[0]), tag > 0, let type = FieldType(name: String(parts[1])),
+            type.isNumeric || type == .bool
+        else { return nil }
+        let bounds = parts[2].split(separator: ".", omittingEmptySubsequences: true)
+        guard parts[2].contains(".."), bounds.count == 2, let low = Double(bounds[0]), let high = Double(bounds[1]),
+            low <= high
+        else { return nil }
+        self.init(name: String(tag), tag: tag, type: type, pattern: .randomWalk(low...high))
+    }
+}
+
 /// The running state of one device's fields: each device walks on its own.
 struct FieldState {
     private var patterns: [FieldPattern]
@@ -54,7 +69,7 @@ struct FieldState {
 
     /// The fields of the next TELEMETRY frame, at `elapsed` since the run started.
     mutating func next(elapsed: Duration) -> [Field] {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var fields: [Field] = []
         fields.reserveCapacity(self.patterns.count)
         for index in self.patterns.indices {
@@ -86,7 +101,7 @@ struct FieldState {
     }
 
     private static func seconds(_ duration: Duration) -> Double {
-        max(0.001, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        max(0.001, duration.inSeconds)
     }
 
     private static func fieldValue(_ value: Double, as type: FieldType) -> FieldValue {
