@@ -34,7 +34,7 @@ struct LoadGenerator {
             // Spread source addresses so one loopback address never runs out of ports.
             let source = try SocketAddress(ipAddress: "127.0.0.\(2 + index / 20_000)", port: 0)
             let channel = try ClientBootstrap(group: group)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .bind(to: source)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -1,8 +1,8 @@
 import Foundation
 import Simulator
 
-/// The run's progress: on a terminal one block redrawn each second; otherwise a plain line every five
-/// seconds, for logs.
+/// The run's progress, on standard error so that standard output holds only the summary (or the JSON):
+/// on a terminal one block redrawn each second; otherwise a plain line every five seconds, for logs.
 struct ProgressDisplay: Sendable {
     let scenario: Scenario
     let live: Bool
@@ -37,10 +37,12 @@ struct ProgressDisplay: Sendable {
         }
     }
 
-    /// Straight to the file descriptor: `print` buffers when standard output is a file or a pipe, and
-    /// a line a supervisor reads late is no progress line.
+    /// Whether standard error is a terminal, where the live block can redraw itself.
+    static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Straight to the file descriptor, unbuffered: a line a supervisor reads late is no progress line.
     private static func write(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     private func block(_ report: RunReport, framesPerSecond: Int, acksPerSecond: Int) -> [String] {

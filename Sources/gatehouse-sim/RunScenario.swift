@@ -125,7 +125,7 @@ struct RunScenario: AsyncParsableCommand {
                 count: workerCount, arguments: try self.workerArguments(tokens: runner.tokens), scenario: scenario)
             interrupt.setEventHandler { workers.interrupt() }
             interrupt.resume()
-            let display = ProgressDisplay(scenario: scenario, live: isatty(STDOUT_FILENO) == 1) { _ in workers.report }
+            let display = ProgressDisplay(scenario: scenario, live: ProgressDisplay.isTerminal) { _ in workers.report }
             let progress = Task { await display.run() }
             report = await workers.finish()
             progress.cancel()
@@ -136,7 +136,7 @@ struct RunScenario: AsyncParsableCommand {
             interrupt.setEventHandler { run.cancel() }
             interrupt.resume()
             let statistics = runner.statistics
-            let display = ProgressDisplay(scenario: scenario, live: isatty(STDOUT_FILENO) == 1) { elapsed in
+            let display = ProgressDisplay(scenario: scenario, live: ProgressDisplay.isTerminal) { elapsed in
                 statistics.snapshot(scenario: scenario.name, devices: scenario.deviceCount, elapsed: elapsed)
             }
             let progress = Task { await display.run() }

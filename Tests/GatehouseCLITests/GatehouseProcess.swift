@@ -22,10 +22,21 @@ final class GatehouseProcess: Sendable {
 
     private let output = Output()
 
-    init(_ arguments: [String], workingDirectory: URL? = nil, executable: String = "gatehouse") throws {
+    /// Runs `executable` (a name beside the tests, or `executableURL`); as user `nobody` with
+    /// `unprivileged` when the tests run as root.
+    init(
+        _ arguments: [String], workingDirectory: URL? = nil, executable: String = "gatehouse",
+        executableURL: URL? = nil, unprivileged: Bool = false
+    ) throws {
         let process = Process()
-        process.executableURL = Self.executable(named: executable)
-        process.arguments = arguments
+        let url = executableURL ?? Self.executable(named: executable)
+        if unprivileged, getuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", url.path] + arguments
+        } else {
+            process.executableURL = url
+            process.arguments = arguments
+        }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         let stdout = Pipe()
         let stderr = Pipe()

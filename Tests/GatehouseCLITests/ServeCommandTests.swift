@@ -6,12 +6,16 @@ import Testing
 @Suite("gatehouse serve")
 struct ServeCommandTests {
     /// Starts `serve` on an ephemeral loopback port and returns the process and the port.
-    static func startServer(_ extraArguments: [String], data: URL) async throws -> (GatehouseProcess, Int) {
+    static func startServer(
+        _ extraArguments: [String], data: URL, devices: String = shippedDevicesDirectory, executableURL: URL? = nil,
+        unprivileged: Bool = false
+    ) async throws -> (GatehouseProcess, Int) {
         let server = try GatehouseProcess(
             [
                 "serve", "--host", "127.0.0.1", "--device-port", "0", "--http-port", "0", "--data-dir", data.path,
-                "--devices-dir", shippedDevicesDirectory,
-            ] + extraArguments
+                "--devices-dir", devices,
+            ] + extraArguments,
+            executableURL: executableURL, unprivileged: unprivileged
         )
         guard try await server.waitForStderr(containing: "device server listening") else {
             throw CLIFailure("server did not start: \(server.stderr)")

@@ -24,8 +24,9 @@ struct SimulatorCommandTests {
             ],
             executable: "gatehouse-sim")
         #expect(run.status == 0, "\(run.stderr)")
-        let json = try #require(run.stdout.split(separator: "\n").last { $0.hasPrefix("{") })
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        // Standard output holds the JSON alone; the progress lines go to standard error.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(run.stderr.contains("s connected 10/10 "))
         #expect(report["devices"] as? Int == 10)
         #expect(report["peak_connected"] as? Int == 10)
         #expect(report["connected"] as? Int == 10)

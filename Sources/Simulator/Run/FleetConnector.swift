@@ -7,6 +7,9 @@ import NIOPosix
 final class FleetConnector: Sendable {
     private let group: any EventLoopGroup
     private let targets: [GatewayAddress]
+    /// The targets' addresses, looked up once: a lookup per connection costs a thread hop and timers.
+    /// `nil` where the lookup failed, so that each connect reports the failure.
+    private let resolvedTargets: [SocketAddress?]
     private let tokens: [String: String]
     /// Failed connections per device, which move it along the target list.
     private let failures = NIOLockedValueBox<[String: Int]>([:])
@@ -22,6 +25,7 @@ final class FleetConnector: Sendable {
     ) {
         self.group = group
         self.targets = targets
+        self.resolvedTargets = targets.map { try? SocketAddress.makeAddressResolvingHost($0.host, port: $0.port) }
         self.tokens = tokens
         self.statistics = statistics
         self.start = start
@@ -53,7 +57,7 @@ final class FleetConnector: Sendable {
         let start = self.start
         let token = self.tokens[deviceID] ?? fleet.token
         var bootstrap = ClientBootstrap(group: self.group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
@@ -66,15 +70,23 @@ final class FleetConnector: Sendable {
                 }
             }
         let failures = self.failures.withLockedValue { $0[deviceID] ?? 0 }
-        let target = self.targets[(sourceIndex + failures) % self.targets.count]
-        if target.host.hasPrefix("127."),
-            let source = try? SocketAddress(ipAddress: "127.0.0.\(2 + sourceIndex / 20_000)", port: 0)
-        {
-            // Source addresses spread over 127.0.0.x, so one address never runs out of ports.
+        let targetIndex = (sourceIndex + failures) % self.targets.count
+        let target = self.targets[targetIndex]
+        if let source = Self.sourceAddress(toward: self.resolvedTargets[targetIndex], sourceIndex: sourceIndex) {
             bootstrap = bootstrap.bind(to: source)
+            #if os(Linux)
+                // The port is then chosen at connect time for the whole address pair, not reserved at bind
+                // time for the source address alone: that reservation searched ever longer as ports filled.
+                bootstrap = bootstrap.channelOption(.ipOption(.init(rawValue: IP_BIND_ADDRESS_NO_PORT)), value: 1)
+            #endif
         }
         do {
-            let channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+            let channel: any Channel
+            if let address = self.resolvedTargets[targetIndex] {
+                channel = try await bootstrap.connect(to: address).get()
+            } else {
+                channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+            }
             let key = ObjectIdentifier(channel)
             self.channels.withLockedValue { $0[key] = channel }
             channel.closeFuture.whenComplete { _ in self.channels.withLockedValue { _ = $0.removeValue(forKey: key) } }
@@ -85,6 +97,13 @@ final class FleetConnector: Sendable {
                 self.reconnect(fleet, index: index, after: fleet.faults.reconnectAfter)
             }
         }
+    }
+
+    /// Source addresses spread over 127.0.0.2, 127.0.0.3, … for loopback targets, 20,000 devices each,
+    /// so that no address runs out of ports.
+    private static func sourceAddress(toward target: SocketAddress?, sourceIndex: Int) -> SocketAddress? {
+        guard case .v4(let address)? = target, address.host.hasPrefix("127.") else { return nil }
+        return try? SocketAddress(ipAddress: "127.0.0.\(2 + sourceIndex / 20_000)", port: 0)
     }
 
     /// The run's end: no more reconnects, and every connection closes.
