@@ -37,7 +37,7 @@ for n in $(seq 0 $((nodes - 1))); do
     port=$((base_port + n))
     "$bin/gatehouse" serve --allow-unknown-devices --host 127.0.0.1 --device-port "$port" \
         --http-port $((port + 1000)) --data-dir "$work/data-$port" --node-id "load-$port" \
-        --log-level warning &
+        --log-level error &
     pids+=($!)
     targets+=("127.0.0.1:$port")
 done

@@ -2,6 +2,7 @@ import DFP
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Opens the connections of a run, first ones and reconnects alike, and keeps them to close at the end.
 final class FleetConnector: Sendable {
@@ -18,6 +19,22 @@ final class FleetConnector: Sendable {
     private let deadline: ContinuousClock.Instant
     private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let ending = NIOLockedValueBox(false)
+    private let attempts = Atomic<Int>(0)
+    /// One timer wheel per event loop for the devices it serves, made on the loop's first connection.
+    private let wheels = NIOLockedValueBox<[ObjectIdentifier: LoopWheel]>([:])
+
+    private struct LoopWheel: Sendable {
+        let wheel: NIOLoopBound<ScenarioDeviceHandler.Wheel>
+        let ticking: RepeatedTask
+    }
+
+    /// Fine enough for telemetry intervals and heartbeats, coarse enough that a tick serves many devices.
+    static let wheelTick = TimeAmount.milliseconds(10)
+    /// Ten seconds a turn: most timers fire within their first turn.
+    static let wheelSlots = 1024
+
+    /// Connections being opened right now.
+    var attemptsInProgress: Int { self.attempts.load(ordering: .relaxed) }
 
     init(
         group: any EventLoopGroup, targets: [GatewayAddress], tokens: [String: String], statistics: RunStatistics,
@@ -33,26 +50,25 @@ final class FleetConnector: Sendable {
     }
 
     /// Connects the fleet's `index`th device; a refused connection is counted and retried like a drop.
-    func connect(_ fleet: Fleet, index: Int) async {
-        await self.open(fleet, deviceID: fleet.deviceID(index), role: .device(index: index), sourceIndex: index)
+    func connect(_ fleet: Fleet, index: Int) {
+        self.open(fleet, deviceID: fleet.deviceID(index), role: .device(index: index), sourceIndex: index)
     }
 
     /// A device's second login with its own ID: the gateway hands it the session.
     func connectTwin(_ fleet: Fleet, deviceID: String) {
-        Task { await self.open(fleet, deviceID: deviceID, role: .twin, sourceIndex: 0) }
+        self.open(fleet, deviceID: deviceID, role: .twin, sourceIndex: 0)
     }
 
     /// Brings a dropped device back after a back-off drawn from `after` (seconds), unless the run ends.
     func reconnect(_ fleet: Fleet, index: Int, after: ClosedRange<Double>) {
         guard !self.ending.withLockedValue({ $0 }) else { return }
-        Task {
-            try? await Task.sleep(for: .milliseconds(Int64(Double.random(in: after) * 1000)))
+        self.group.next().scheduleTask(in: .milliseconds(Int64(Double.random(in: after) * 1000))) {
             guard ContinuousClock.now < self.deadline, !self.ending.withLockedValue({ $0 }) else { return }
-            await self.connect(fleet, index: index)
+            self.connect(fleet, index: index)
         }
     }
 
-    private func open(_ fleet: Fleet, deviceID: String, role: ScenarioDeviceHandler.Role, sourceIndex: Int) async {
+    private func open(_ fleet: Fleet, deviceID: String, role: ScenarioDeviceHandler.Role, sourceIndex: Int) {
         let statistics = self.statistics
         let start = self.start
         let token = self.tokens[deviceID] ?? fleet.token
@@ -64,8 +80,7 @@ final class FleetConnector: Sendable {
                         ByteToMessageHandler(FrameDecoder()),
                         ScenarioDeviceHandler(
                             deviceID: deviceID, token: token, fleet: fleet, role: role, statistics: statistics,
-                            connector: self,
-                            runStart: start)
+                            connector: self, runStart: start, wheel: self.wheel(on: channel.eventLoop))
                     )
                 }
             }
@@ -80,23 +95,43 @@ final class FleetConnector: Sendable {
                 bootstrap = bootstrap.channelOption(.ipOption(.init(rawValue: IP_BIND_ADDRESS_NO_PORT)), value: 1)
             #endif
         }
-        do {
-            let channel: any Channel
+        self.attempts.add(1, ordering: .relaxed)
+        let connecting =
             if let address = self.resolvedTargets[targetIndex] {
-                channel = try await bootstrap.connect(to: address).get()
+                bootstrap.connect(to: address)
             } else {
-                channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+                bootstrap.connect(host: target.host, port: target.port)
             }
+        connecting.map { channel in
             let key = ObjectIdentifier(channel)
             self.channels.withLockedValue { $0[key] = channel }
             channel.closeFuture.whenComplete { _ in self.channels.withLockedValue { _ = $0.removeValue(forKey: key) } }
-        } catch {
+        }.recover { _ in
             statistics.recordConnectFailure()
             self.failures.withLockedValue { $0[deviceID, default: 0] += 1 }
             if case .device(let index) = role {
                 self.reconnect(fleet, index: index, after: fleet.faults.reconnectAfter)
             }
+        }.whenComplete { _ in
+            self.attempts.subtract(1, ordering: .relaxed)
         }
+    }
+
+    /// The wheel of `loop`, called on it: each loop makes its own the first time, so no two are made.
+    private func wheel(on loop: any EventLoop) -> ScenarioDeviceHandler.Wheel {
+        let key = ObjectIdentifier(loop)
+        if let existing = self.wheels.withLockedValue({ $0[key] }) {
+            return existing.wheel.value
+        }
+        let wheel = ScenarioDeviceHandler.Wheel(tick: Self.wheelTick, slotCount: Self.wheelSlots) { device, timer in
+            device.timerFired(timer)
+        }
+        let bound = NIOLoopBound(wheel, eventLoop: loop)
+        let ticking = loop.scheduleRepeatedTask(initialDelay: Self.wheelTick, delay: Self.wheelTick) { _ in
+            bound.value.advance(to: .now())
+        }
+        self.wheels.withLockedValue { $0[key] = LoopWheel(wheel: bound, ticking: ticking) }
+        return wheel
     }
 
     /// Source addresses spread over 127.0.0.2, 127.0.0.3, … for loopback targets, 20,000 devices each,
@@ -109,8 +144,13 @@ final class FleetConnector: Sendable {
     /// The run's end: no more reconnects, and every connection closes.
     func closeAll() async {
         self.ending.withLockedValue { $0 = true }
-        for channel in self.channels.withLockedValue({ Array($0.values) }) {
-            try? await channel.close()
+        for wheel in self.wheels.withLockedValue({ $0.values }) {
+            wheel.ticking.cancel()
+        }
+        // All at once: one after the other, 100,000 closes took ten seconds.
+        let closes = self.channels.withLockedValue { $0.values.map { $0.close() } }
+        for close in closes {
+            try? await close.get()
         }
     }
 }

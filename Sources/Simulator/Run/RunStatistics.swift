@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// What every simulated device of a run adds to as it goes; read once a second for the live display.
@@ -14,7 +15,12 @@ public final class RunStatistics: Sendable {
     private let errors = Mutex<[UInt16: Int]>([:])
     /// Errors and disconnects by fleet, so a run shows whether well-behaved fleets were disturbed.
     private let fleetTroubles = Mutex<[String: RunReport.FleetTrouble]>([:])
-    private let latency = Mutex(LatencyHistogram())
+    /// ACK latencies in several histograms, so that devices on different event loops seldom wait for
+    /// the same lock; devices pick one at random.
+    private let latencyShards = (0..<RunStatistics.latencyShardCount).map { _ in
+        NIOLockedValueBox(LatencyHistogram())
+    }
+    static let latencyShardCount = 16
 
     public init() {}
 
@@ -45,13 +51,18 @@ public final class RunStatistics: Sendable {
         self.fleetTroubles.withLock { $0[fleet, default: .init()].errors[RunReport.errorName(code), default: 0] += 1 }
     }
 
-    /// Devices hand over their latencies in batches, so the lock is taken rarely.
-    func merge(_ latencies: LatencyHistogram) {
-        self.latency.withLock { $0.merge(latencies) }
+    func recordLatency(nanoseconds: UInt64, shard: Int) {
+        self.latencyShards[shard].withLockedValue { $0.record(nanoseconds: nanoseconds) }
     }
 
     /// Every ACK latency so far, for a parent process to merge with other workers'.
-    public var latencyHistogram: LatencyHistogram { self.latency.withLock { $0 } }
+    public var latencyHistogram: LatencyHistogram {
+        var merged = LatencyHistogram()
+        for shard in self.latencyShards {
+            shard.withLockedValue { merged.merge($0) }
+        }
+        return merged
+    }
 
     /// The figures so far.
     public func snapshot(scenario: String, devices: Int, elapsed: Duration) -> RunReport {

@@ -14,6 +14,17 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         case twin
     }
 
+    /// Frames a device keeps waiting for their ACK, more than a slow reader ever has in flight.
+    private static let awaitingAckLimit = 256
+
+    /// What the device's wheel wakes it for.
+    enum Timer {
+        case telemetry
+        case heartbeat
+    }
+
+    typealias Wheel = TimerWheel<ScenarioDeviceHandler, Timer>
+
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
@@ -36,17 +47,22 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private var seq: UInt16 = 0
     private var established = false
     private var lastSent = NIODeadline.now()
-    private var telemetryTask: Scheduled<Void>?
-    private var heartbeatTask: RepeatedTask?
-    /// Send times of frames awaiting their ACK, by seq: a ring, since ACKs come back in order.
-    private var sentAt = [UInt64](repeating: 0, count: 256)
-    private var latencies = LatencyHistogram()
-    private var latenciesHandedOver = NIODeadline.now()
+    /// The loop's timer wheel, which keeps this device's telemetry and heartbeat timers.
+    private let wheel: Wheel
+    /// Set while the connection is up, for the wheel's timers.
+    private var context: ChannelHandlerContext?
+    /// Half the granted heartbeat: a PING goes out when nothing else was sent for that long.
+    private var heartbeatHalf = TimeAmount.zero
+    /// Frames awaiting their ACK, oldest first: ACKs come back in order, so a frame older than the one
+    /// ACKed (answered with an ERROR instead) never gets one. Empty, and unallocated, most of the time.
+    private var awaitingAck: [(seq: UInt16, sentAt: UInt64)] = []
+    private let latencyShard = Int.random(in: 0..<RunStatistics.latencyShardCount)
 
     init(
         deviceID: String, token: String, fleet: Fleet, role: Role, statistics: RunStatistics,
-        connector: FleetConnector, runStart: ContinuousClock.Instant
+        connector: FleetConnector, runStart: ContinuousClock.Instant, wheel: Wheel
     ) {
+        self.wheel = wheel
         self.deviceID = deviceID
         self.token = token
         self.fleet = fleet
@@ -65,6 +81,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        self.context = context
         let hello = Hello(
             deviceID: self.deviceID, token: self.token, profile: self.fleet.profile, firmware: "sim-1.0",
             heartbeatSeconds: UInt16(clamping: self.fleet.heartbeat.components.seconds))
@@ -82,10 +99,11 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
             self.welcomed(welcome, context: context)
         case .ack:
             self.statistics.acks.add(1, ordering: .relaxed)
-            let sent = self.sentAt[Int(frame.seq & 0xFF)]
-            if sent > 0 {
-                self.latencies.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - sent)
-                self.sentAt[Int(frame.seq & 0xFF)] = 0
+            if let position = self.awaitingAck.firstIndex(where: { $0.seq == frame.seq }) {
+                let sentAt = self.awaitingAck[position].sentAt
+                self.awaitingAck.removeFirst(position + 1)
+                self.statistics.recordLatency(
+                    nanoseconds: DispatchTime.now().uptimeNanoseconds - sentAt, shard: self.latencyShard)
             }
         case .command(let command):
             self.answer(command, context: context)
@@ -98,11 +116,9 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.telemetryTask?.cancel()
-        self.heartbeatTask?.cancel()
+        // The wheel's timers find the device no longer established and lapse.
+        self.context = nil
         self.disconnectTask?.cancel()
-        self.statistics.merge(self.latencies)
-        self.latencies = LatencyHistogram()
         if self.established {
             self.established = false
             self.statistics.deviceDisconnected(fleet: self.fleet.name)
@@ -122,10 +138,13 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         }
         // The first report comes at a random point of the first interval, so a fleet that came up at
         // once does not report in lockstep.
-        self.scheduleTelemetry(
-            after: .nanoseconds(Int64.random(in: 0...max(1, self.fleet.telemetryInterval.inNanoseconds))),
-            context: context)
-        self.scheduleHeartbeat(seconds: Int64(welcome.heartbeatSeconds), context: context)
+        self.wheel.schedule(
+            .telemetry, for: self,
+            after: .nanoseconds(Int64.random(in: 0...max(1, self.fleet.telemetryInterval.inNanoseconds))))
+        if welcome.heartbeatSeconds > 0 {
+            self.heartbeatHalf = .milliseconds(Int64(welcome.heartbeatSeconds) * 500)
+            self.wheel.schedule(.heartbeat, for: self, after: self.heartbeatHalf)
+        }
         if self.sendsOversize {
             var buffer = context.channel.allocator.buffer(capacity: 65_100)
             self.seq &+= 1
@@ -172,24 +191,28 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
             .telemetry(telemetry), flags: self.fleet.ackRequested ? .ackRequested : [], corruptCRC: corrupt,
             context: context)
         if self.fleet.ackRequested {
-            self.sentAt[Int(self.seq & 0xFF)] = DispatchTime.now().uptimeNanoseconds
-        }
-        // Handed over in batches, and at least once a second for the live display.
-        if self.latencies.count >= 64 || (self.latencies.count > 0 && .now() - self.latenciesHandedOver >= .seconds(1))
-        {
-            self.statistics.merge(self.latencies)
-            self.latencies = LatencyHistogram()
-            self.latenciesHandedOver = .now()
+            // A gateway that stopped ACKing must not grow the list without bound.
+            if self.awaitingAck.count == Self.awaitingAckLimit { self.awaitingAck.removeFirst() }
+            self.awaitingAck.append((self.seq, DispatchTime.now().uptimeNanoseconds))
         }
     }
 
-    private func scheduleTelemetry(after delay: TimeAmount, context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.telemetryTask = context.eventLoop.scheduleTask(in: delay) {
-            let (handler, context) = loopBound.value
-            guard handler.established else { return }
-            handler.sendTelemetry(context: context)
-            handler.scheduleTelemetry(after: handler.nextInterval(), context: context)
+    /// The wheel's call: telemetry at the fleet's interval, and a PING whenever nothing was sent for
+    /// half the granted heartbeat, as firmware does.
+    func timerFired(_ timer: Timer) {
+        guard self.established, let context = self.context else { return }
+        switch timer {
+        case .telemetry:
+            self.sendTelemetry(context: context)
+            self.wheel.schedule(.telemetry, for: self, after: self.nextInterval())
+        case .heartbeat:
+            let quiet = NIODeadline.now() - self.lastSent
+            if quiet >= self.heartbeatHalf - self.wheel.tick {
+                self.send(.ping, flags: [], context: context)
+                self.wheel.schedule(.heartbeat, for: self, after: self.heartbeatHalf)
+            } else {
+                self.wheel.schedule(.heartbeat, for: self, after: self.heartbeatHalf - quiet)
+            }
         }
     }
 
@@ -197,19 +220,6 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
         let interval = self.fleet.telemetryInterval.inNanoseconds
         let jitter = self.fleet.telemetryJitter.inNanoseconds
         return .nanoseconds(interval + (jitter > 0 ? Int64.random(in: -jitter...jitter) : 0))
-    }
-
-    /// A PING whenever nothing was sent for half the granted heartbeat, as firmware does.
-    private func scheduleHeartbeat(seconds: Int64, context: ChannelHandlerContext) {
-        guard seconds > 0 else { return }
-        let half = TimeAmount.milliseconds(seconds * 500)
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.heartbeatTask = context.eventLoop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in
-            let (handler, context) = loopBound.value
-            if handler.established, NIODeadline.now() - handler.lastSent >= half {
-                handler.send(.ping, flags: [], context: context)
-            }
-        }
     }
 
     private func answer(_ command: Command, context: ChannelHandlerContext) {

@@ -31,6 +31,11 @@ public struct ScenarioRunner: Sendable {
         self.duration = duration ?? scenario.duration
     }
 
+    /// Connections a fleet opens at once.
+    static let connectsInFlight = 256
+    /// How often a ramp wakes up to start the devices now due.
+    static let rampTick = Duration.milliseconds(10)
+
     /// Runs until `duration` has passed (or the task is cancelled) and returns the final figures.
     public func run(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> RunReport {
         let start = ContinuousClock.now
@@ -45,20 +50,29 @@ public struct ScenarioRunner: Sendable {
                 let fleetOffset = offset
                 offset += fleet.count
                 fleets.addTask {
-                    // At the fleet's ramp rate, stopping at the deadline.
+                    // At the fleet's ramp rate, stopping at the deadline. Connects overlap, so that the time
+                    // one takes does not slow the ramp, up to a bound that keeps a burst's handshakes in
+                    // the gateway's backlog.
                     for index in 0..<fleet.count where (fleetOffset + index) % slice.count == slice.index {
                         if fleet.rampPerSecond > 0 {
-                            try? await Task.sleep(until: start + .seconds(Double(index) / fleet.rampPerSecond))
+                            let due = start + .seconds(Double(index) / fleet.rampPerSecond)
+                            if due > ContinuousClock.now {
+                                // A tick late, so that one wake-up starts every device due within it.
+                                try? await Task.sleep(until: due + Self.rampTick)
+                            }
                         }
-                        guard ContinuousClock.now < deadline, !Task.isCancelled else { return }
-                        await connector.connect(fleet, index: index)
+                        while connector.attemptsInProgress >= Self.connectsInFlight, !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(1))
+                        }
+                        guard ContinuousClock.now < deadline, !Task.isCancelled else { break }
+                        connector.connect(fleet, index: index)
                     }
                 }
             }
         }
         await self.waitForTheEnd(deadline: deadline, start: start)
         let connectedAtEnd = self.statistics.connected.load(ordering: .relaxed)
-        // Every device disconnects, handing over its last latencies as it goes.
+        // Closing connections from here on are the run's end, not disconnects.
         self.statistics.ending.store(true, ordering: .relaxed)
         await connector.closeAll()
         var report = self.statistics.snapshot(
