@@ -156,6 +156,7 @@ let package = Package(
             name: "gatehouse-sim",
             dependencies: [
                 "Simulator",
+                "GatehouseCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),

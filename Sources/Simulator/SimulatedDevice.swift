@@ -30,10 +30,10 @@ public struct SimulatedDevice: Sendable {
         }
     }
 
-    /// Runs until the task is cancelled or the gateway ends the session; lines typed into `typed`
-    /// (`1:i16=215 2:u8=40`) are sent as extra telemetry.
+    /// Runs until the task is cancelled or the gateway ends the session; each list of fields from
+    /// `typed` is sent as one more TELEMETRY frame with ACK_REQ.
     public func run(
-        typed: AsyncStream<String>? = nil,
+        typed: AsyncStream<[Field]>? = nil,
         onPacket: @escaping @Sendable (Packet) -> Void = { _ in }
     ) async throws {
         let connection = try await DeviceConnection.connect(host: self.host, port: self.port)
@@ -58,11 +58,7 @@ public struct SimulatedDevice: Sendable {
             }
             if let typed {
                 group.addTask {
-                    for await line in typed {
-                        guard let fields = Self.parseTyped(line) else {
-                            FileHandle.standardError.write(Data("expected TAG:TYPE=VALUE ..., e.g. 1:i16=215\n".utf8))
-                            continue
-                        }
+                    for await fields in typed {
                         let telemetry = Telemetry(timestampMs: Self.nowMs(), fields: fields)
                         try await connection.send(
                             .telemetry(telemetry), seq: await sequence.next(), flags: .ackRequested)
@@ -127,32 +123,6 @@ public struct SimulatedDevice: Sendable {
                 break
             }
         }
-    }
-
-    static func parseTyped(_ line: String) -> [Field]? {
-        let items = line.split(whereSeparator: \.isWhitespace)
-        guard !items.isEmpty else { return nil }
-        var fields: [Field] = []
-        for item in items {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            let key = parts.first?.split(separator: ":") ?? []
-            guard parts.count == 2, key.count == 2, let tag = UInt8(key[0]), tag > 0,
-                let type = FieldType(name: String(key[1]))
-            else { return nil }
-            let text = String(parts[1])
-            let value: FieldValue?
-            switch type {
-            case .str: value = .string(text)
-            case .bool:
-                value =
-                    ["true", "1"].contains(text) ? .bool(true) : ["false", "0"].contains(text) ? .bool(false) : nil
-            case .bytes: value = nil
-            default: value = Double(text).flatMap { FieldValue($0, as: type) }
-            }
-            guard let value else { return nil }
-            fields.append(Field(tag: tag, value: value))
-        }
-        return fields
     }
 
     static func nowMs() -> UInt64 {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DFP
 import Foundation
+import GatehouseCore
 import Simulator
 
 @main
@@ -17,14 +18,17 @@ struct PlayDevice: AsyncParsableCommand {
         commandName: "device",
         abstract: "Play one device: prints every frame it gets, answers commands, sends telemetry.",
         discussion: """
-            Type telemetry on standard input as TAG:TYPE=VALUE pairs, e.g. `1:i16=215 2:u8=40`; each line \
-            is sent as one TELEMETRY frame with ACK_REQ.
+            Type telemetry on standard input, one TELEMETRY frame with ACK_REQ a line: NAME=VALUE pairs in \
+            the profile's units (`temperature=21.5 mode=auto` for a thermostat), or raw TAG:TYPE=VALUE \
+            pairs (`1:i16=215`). Commands are printed with their arguments named by the profile and \
+            answered `ok`.
             """
     )
 
     @Option(help: "The device ID.") var id: String
     @Option(help: "The device's token (from `gatehouse device add`).") var token = ""
-    @Option(help: "The profile announced in HELLO.") var profile = ""
+    @Option(help: "The profile announced in HELLO, and read from --devices-dir to name fields.") var profile = ""
+    @Option(help: "The folder of device profiles.") var devicesDir = "devices"
     @Option(help: "The firmware version announced in HELLO.") var firmware = "sim-1.0"
     @Option var host = "127.0.0.1"
     @Option var port = 7300
@@ -55,24 +59,54 @@ struct PlayDevice: AsyncParsableCommand {
             fields: generators,
             ackRequested: !self.noAck
         )
+        let profile = self.loadProfile()
         let quiet = self.quiet
         let id = self.id
-        let typed = AsyncStream<String> { continuation in
+        let typing = TypedTelemetry(profile: profile)
+        let typed = AsyncStream<[Field]> { continuation in
             Thread.detachNewThread {
                 while let line = Swift.readLine() {
-                    continuation.yield(line)
+                    do {
+                        continuation.yield(try typing.fields(from: line))
+                    } catch {
+                        FileHandle.standardError.write(Data("\(error)\n".utf8))
+                    }
                 }
                 continuation.finish()
             }
         }
         do {
             try await device.run(typed: typed) { packet in
-                if !quiet {
-                    print("\(id) ← seq \(packet.seq) \(packet.message)")
+                guard !quiet else { return }
+                if case .command(let command) = packet.message, let profile {
+                    let arguments = profile.commandArgumentValues(name: command.name, fields: command.arguments)
+                    Self.say(
+                        "\(id) ← seq \(packet.seq) COMMAND #\(command.commandID) \(command.name) "
+                            + arguments.map(\.description).joined(separator: " ") + " (answered ok)")
+                } else {
+                    Self.say("\(id) ← seq \(packet.seq) \(packet.message)")
                 }
             }
         } catch let ended as SimulatedDevice.Ended {
             throw ValidationError("\(id): \(ended)")
         }
+    }
+
+    /// A line straight to standard output: `print` holds lines back when that is a pipe or a file,
+    /// where whoever reads the frames needs them as they come.
+    private static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// The announced profile as `--devices-dir` has it; a device may announce one this machine lacks, and
+    /// then fields are typed by tag.
+    private func loadProfile() -> DeviceProfile? {
+        guard !self.profile.isEmpty else { return nil }
+        let found = try? ProfileCatalog(directory: self.devicesDir).profile(named: self.profile)
+        if found == nil {
+            FileHandle.standardError.write(
+                Data("no profile \"\(self.profile)\" in \(self.devicesDir)/: type telemetry as TAG:TYPE=VALUE\n".utf8))
+        }
+        return found
     }
 }

@@ -112,9 +112,10 @@ struct SessionTests {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("chatty-1")
         let (device, _) = try await gateway.login("chatty-1", token: token, heartbeat: 2)
-        // 4 s of PINGs every 500 ms: longer than the 3 s expiry interval, yet the session survives.
-        for seq in UInt16(1)...8 {
-            try await Task.sleep(for: .milliseconds(500))
+        // 4 s of PINGs every 250 ms: longer than the 3 s expiry interval, yet the session survives. The
+        // gaps are short so that a machine busy enough to stall a test task for a while does not expire it.
+        for seq in UInt16(1)...16 {
+            try await Task.sleep(for: .milliseconds(250))
             try await device.send(.ping, seq: seq)
             #expect(try await device.receive() == Packet(.pong, seq: seq))
         }

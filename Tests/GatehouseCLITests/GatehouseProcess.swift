@@ -16,6 +16,8 @@ final class GatehouseProcess: Sendable {
     }
 
     private let process: Process
+    /// Standard input, when the process was started to be typed to.
+    private let input: Pipe?
     private final class Output: Sendable {
         let captured = Mutex((stdout: Data(), stderr: Data()))
     }
@@ -26,7 +28,7 @@ final class GatehouseProcess: Sendable {
     /// `unprivileged` when the tests run as root.
     init(
         _ arguments: [String], workingDirectory: URL? = nil, executable: String = "gatehouse",
-        executableURL: URL? = nil, unprivileged: Bool = false
+        executableURL: URL? = nil, unprivileged: Bool = false, typedTo: Bool = false
     ) throws {
         let process = Process()
         let url = executableURL ?? Self.executable(named: executable)
@@ -42,7 +44,9 @@ final class GatehouseProcess: Sendable {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let input = typedTo ? Pipe() : nil
+        process.standardInput = input ?? FileHandle.nullDevice
+        self.input = input
         self.process = process
         stdout.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
@@ -74,13 +78,29 @@ final class GatehouseProcess: Sendable {
 
     /// Waits until the standard error contains `text`, at most `timeout`.
     func waitForStderr(containing text: String, timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await self.waitUntil(\.stderr, contains: text, timeout: timeout)
+    }
+
+    /// Waits until the standard output contains `text`, at most `timeout`.
+    func waitForStdout(containing text: String, timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await self.waitUntil(\.stdout, contains: text, timeout: timeout)
+    }
+
+    private func waitUntil(
+        _ stream: KeyPath<GatehouseProcess, String>, contains text: String, timeout: Duration
+    ) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if self.stderr.contains(text) { return true }
-            guard self.process.isRunning else { return self.stderr.contains(text) }
+            if self[keyPath: stream].contains(text) { return true }
+            guard self.process.isRunning else { return self[keyPath: stream].contains(text) }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
+    }
+
+    /// Writes `line` and a newline to the standard input of a process started `typedTo`.
+    func type(_ line: String) {
+        self.input?.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
     func signal(_ signal: Int32) {

@@ -22,7 +22,7 @@ extension DeviceProfile {
 
     /// A tag without an entry keeps its decimal number as its name and its raw value, so nothing a device sends
     /// is lost because its profile is incomplete.
-    private static func namedValues(_ fields: [Field], specs: [UInt8: FieldSpec]) -> [NamedValue] {
+    static func namedValues(_ fields: [Field], specs: [UInt8: FieldSpec]) -> [NamedValue] {
         fields.map { field in
             guard let spec = specs[field.tag] else {
                 return NamedValue(name: String(field.tag), value: ProfileValue(field.value, scale: nil))

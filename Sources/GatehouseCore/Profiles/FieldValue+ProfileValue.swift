@@ -1,4 +1,4 @@
-import DFP
+public import DFP
 
 extension FieldValue {
     /// The wire value of `value` (in engineering units) as a field of `type`; nil when it does not fit the type, or
@@ -6,7 +6,7 @@ extension FieldValue {
     ///
     /// Scaled and fractional values are rounded to the nearest raw integer. Unscaled integers are converted
     /// exactly, so 64-bit values keep all their digits.
-    init?(_ value: ProfileValue, as type: FieldType, scale: Double?) {
+    public init?(_ value: ProfileValue, as type: FieldType, scale: Double?) {
         let maximumStringBytes = Int(UInt8.max)
         let maximumBytes = Int(UInt16.max)
         switch value {

@@ -53,6 +53,8 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// Half the granted heartbeat: a PING goes out when nothing else was sent for that long.
     private var heartbeatHalf = TimeAmount.zero
+    /// For the draws of every frame: jitter and corrupted CRCs.
+    private var random = SplitMix64()
     /// Frames awaiting their ACK, oldest first: ACKs come back in order, so a frame older than the one
     /// ACKed (answered with an ERROR instead) never gets one. Empty, and unallocated, most of the time.
     private var awaitingAck: [(seq: UInt16, sentAt: UInt64)] = []
@@ -186,7 +188,9 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private func sendTelemetry(context: ChannelHandlerContext) {
         let fields = self.fields.next(elapsed: ContinuousClock.now - self.runStart)
         let telemetry = Telemetry(timestampMs: 0, fields: fields)
-        let corrupt = self.fleet.faults.corruptCRC > 0 && Double.random(in: 0..<1) < self.fleet.faults.corruptCRC
+        let corrupt =
+            self.fleet.faults.corruptCRC > 0
+            && Double.random(in: 0..<1, using: &self.random) < self.fleet.faults.corruptCRC
         self.send(
             .telemetry(telemetry), flags: self.fleet.ackRequested ? .ackRequested : [], corruptCRC: corrupt,
             context: context)
@@ -219,7 +223,7 @@ final class ScenarioDeviceHandler: ChannelInboundHandler {
     private func nextInterval() -> TimeAmount {
         let interval = self.fleet.telemetryInterval.inNanoseconds
         let jitter = self.fleet.telemetryJitter.inNanoseconds
-        return .nanoseconds(interval + (jitter > 0 ? Int64.random(in: -jitter...jitter) : 0))
+        return .nanoseconds(interval + (jitter > 0 ? Int64.random(in: -jitter...jitter, using: &self.random) : 0))
     }
 
     private func answer(_ command: Command, context: ChannelHandlerContext) {

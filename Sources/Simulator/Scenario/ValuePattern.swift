@@ -54,13 +54,15 @@ struct FieldState {
     private var patterns: [FieldPattern]
     private var current: [Double]
     private var step = 0
+    private var random = SplitMix64()
 
     init(_ patterns: [FieldPattern]) {
         self.patterns = patterns
+        var random = SplitMix64()
         self.current = patterns.map { pattern in
             switch pattern.pattern {
             case .constant(let value): value
-            case .randomWalk(let range): Double.random(in: range)
+            case .randomWalk(let range): Double.random(in: range, using: &random)
             case .counter(let start, _): start
             case .sine, .track: 0
             }
@@ -81,7 +83,9 @@ struct FieldState {
             case .randomWalk(let range):
                 let span = range.upperBound - range.lowerBound
                 value = min(
-                    max(self.current[index] + Double.random(in: -0.05...0.05) * span, range.lowerBound),
+                    max(
+                        self.current[index] + Double.random(in: -0.05...0.05, using: &self.random) * span,
+                        range.lowerBound),
                     range.upperBound)
             case .sine(let range, let period):
                 let middle = (range.lowerBound + range.upperBound) / 2
