@@ -35,6 +35,7 @@ public struct DashboardServer: Service {
         let router = Router()
         router.middlewares.add(TokenAuthenticator(token: apiToken, openPaths: page.openPaths.union(["/healthz"])))
         api.addRoutes(to: router)
+        CommandAPI(devices: api).addRoutes(to: router)
         page.addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var output: [UInt8] = []

@@ -57,6 +57,9 @@ public final class MQTTBridgeSink: EventSink {
         case .status(let change):
             self.control.offerStatus(self.statusMessage(change))
             return nil
+        case .command(let record):
+            self.publishResult(EventMessage.command(record), deviceID: record.deviceID)
+            return nil
         case .commandResult, .peer:
             return nil
         }

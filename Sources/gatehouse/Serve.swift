@@ -161,7 +161,7 @@ struct Serve: AsyncParsableCommand {
         }
         // Services stop in reverse order: the bridge last, so it publishes the sessions' final statuses.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: deviceServer), .init(service: dashboard),
+            .init(service: gateway.commandQueue), .init(service: deviceServer), .init(service: dashboard),
         ]
         if let bridgeSink, let broker = settings.mqtt {
             let bridge = MQTTBridge(

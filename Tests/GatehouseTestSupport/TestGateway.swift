@@ -25,6 +25,8 @@ public struct TestGateway: Sendable {
     public let httpPort: Int
     public let apiToken: String
     public let dataDirectory: String
+    /// Whether `stop()` removes the data directory (one the gateway made for itself).
+    private let ownsDataDirectory: Bool
     private let serviceGroup: ServiceGroup
     private let running: Task<Void, any Error>
 
@@ -33,14 +35,18 @@ public struct TestGateway: Sendable {
             .deletingLastPathComponent().appendingPathComponent("devices").path
     }()
 
-    public static func start(_ configure: (inout GatewaySettings) -> Void = { _ in }) async throws -> TestGateway {
+    /// Starts a gateway on ephemeral ports; in a data directory of its own, removed at `stop()`, unless
+    /// given `dataDirectory` (to start again where an earlier gateway stopped), which it leaves.
+    public static func start(
+        dataDirectory: String? = nil, _ configure: (inout GatewaySettings) -> Void = { _ in }
+    ) async throws -> TestGateway {
         var settings = GatewaySettings()
         settings.host = "127.0.0.1"
         settings.devicePort = 0
         settings.httpPort = 0
         settings.dataDirectory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("gatehouse-test-\(UUID().uuidString)").path
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-test-\(UUID().uuidString)").path
         settings.devicesDirectory = Self.devicesDirectory
         settings.apiToken = "test-token-\(UUID().uuidString)"
         configure(&settings)
@@ -75,7 +81,7 @@ public struct TestGateway: Sendable {
             group: group,
             logger: logger
         )
-        var services: [any Service] = [server, dashboard]
+        var services: [any Service] = [gateway.commandQueue, server, dashboard]
         if let bridgeSink, let broker = settings.mqtt {
             // First, so it stops last and publishes the sessions' final statuses.
             services.insert(
@@ -97,6 +103,7 @@ public struct TestGateway: Sendable {
             httpPort: httpPort,
             apiToken: settings.apiToken!,
             dataDirectory: settings.dataDirectory,
+            ownsDataDirectory: dataDirectory == nil,
             serviceGroup: serviceGroup,
             running: running
         )
@@ -138,7 +145,9 @@ public struct TestGateway: Sendable {
     public func stop() async throws {
         await self.serviceGroup.triggerGracefulShutdown()
         try await self.running.value
-        try? FileManager.default.removeItem(atPath: self.dataDirectory)
+        if self.ownsDataDirectory {
+            try? FileManager.default.removeItem(atPath: self.dataDirectory)
+        }
     }
 }
 

@@ -76,35 +76,6 @@ struct DeviceAPI: Sendable {
                 return Response.jsonError("no device \(id)", status: .notFound)
             }
         }
-        router.post("/api/devices/:id/commands") { request, context in
-            let id = try context.parameters.require("id")
-            let body = try await Self.body(request, context: context)
-            guard let session = self.gateway.sessions.session(for: id) else {
-                return await self.forwardCommand(body, to: id)
-            }
-            let command: CommandRequest
-            do throws(CommandRequest.Invalid) {
-                command = try CommandRequest(body, profile: session.profile)
-            } catch {
-                return Response.jsonError(error.description, status: .badRequest)
-            }
-            let outcome = await self.gateway.commands.execute(
-                deviceID: id,
-                name: command.name,
-                arguments: command.arguments,
-                timeout: command.timeout
-            )
-            let answer = JSONValue.object([
-                ("command_id", outcome.commandID.map { .int(Int64($0)) } ?? .null),
-                ("status", .string(outcome.status.rawValue)),
-                ("result", JSONValue(outcome.result)),
-            ])
-            switch outcome.status {
-            case .timeout: return Response.json(answer, status: .gatewayTimeout)
-            case .offline: return Response.jsonError("device offline", status: .conflict)
-            default: return Response.json(answer)
-            }
-        }
         router.get("/api/nodes") { _, _ in
             // This node, and the others the broker told it of (none without the MQTT bridge).
             var nodes = self.gateway.cluster.nodeStatuses
@@ -127,35 +98,6 @@ struct DeviceAPI: Sendable {
     }
 
     /// The request body as JSON; a body that is not JSON is a 400.
-    /// A command for a device on another node goes there through the broker; the answer has the same
-    /// shape and status codes as a local one.
-    private func forwardCommand(_ body: JSONValue, to deviceID: String) async -> Response {
-        guard let forwarder = self.gateway.remoteCommands, self.gateway.remoteNode(of: deviceID) != nil else {
-            return Response.jsonError("device offline", status: .conflict)
-        }
-        let timeout =
-            body["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) } ?? CommandRequest.defaultTimeout
-        guard timeout > .zero, timeout <= CommandRequest.maximumTimeout else {
-            return Response.jsonError("\"timeout_ms\" must be a positive number up to 300000", status: .badRequest)
-        }
-        guard let result = await forwarder.forward(deviceID: deviceID, command: body, timeout: timeout) else {
-            return Response.json(
-                .object([("command_id", .null), ("status", .string("timeout")), ("result", .object([]))]),
-                status: .gatewayTimeout)
-        }
-        let answer = JSONValue.object([
-            ("command_id", result["command_id"] ?? .null), ("status", result["status"] ?? .null),
-            ("result", result["result"] ?? .object([])), ("node", result["node"] ?? .null),
-        ])
-        switch result["status"]?.stringValue {
-        case "timeout": return Response.json(answer, status: .gatewayTimeout)
-        case "offline": return Response.jsonError("device offline", status: .conflict)
-        case "invalid":
-            return Response.jsonError(result["error"]?.stringValue ?? "invalid command", status: .badRequest)
-        default: return Response.json(answer)
-        }
-    }
-
     static func body(_ request: Request, context: some RequestContext) async throws -> JSONValue {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         do {

@@ -78,6 +78,7 @@ final class LiveFeed: EventSink {
         case .telemetry(let report): String(decoding: EventMessage.telemetry(report, node: self.nodeID), as: UTF8.self)
         case .event(let report): String(decoding: EventMessage.event(report, node: self.nodeID), as: UTF8.self)
         case .status(let change): EventMessage.status(change).serialized()
+        case .command(let record): EventMessage.command(record).serialized()
         case .commandResult: nil
         case .peer(let message): message.text
         }

@@ -26,7 +26,7 @@ public final class DeviceDirectory: EventSink {
             }
         case .telemetry(let report):
             self.entries.update(report.deviceID) { $0?.lastTelemetry = report }
-        case .event, .commandResult, .peer:
+        case .event, .commandResult, .command, .peer:
             break
         }
         return nil

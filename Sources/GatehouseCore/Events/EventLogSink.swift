@@ -30,6 +30,11 @@ public struct EventLogSink: EventSink {
                 "command result \(report.result.status)",
                 metadata: ["device": "\(report.deviceID)", "command_id": "\(report.result.commandID)"]
             )
+        case .command(let record):
+            self.logger.debug(
+                "command \(record.name) \(record.status.rawValue)",
+                metadata: ["device": "\(record.deviceID)", "command_id": "\(record.id)"]
+            )
         case .status, .peer:
             break
         }

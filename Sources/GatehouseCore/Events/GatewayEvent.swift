@@ -4,6 +4,8 @@ public enum GatewayEvent: Sendable {
     case telemetry(TelemetryReport)
     case event(EventReport)
     case commandResult(CommandResultReport)
+    /// A command of the queue moved along its lifecycle.
+    case command(CommandRecord)
     /// A device message another node published to the broker (only with the MQTT bridge).
     case peer(PeerMessage)
 
@@ -13,6 +15,7 @@ public enum GatewayEvent: Sendable {
         case .telemetry(let report): report.deviceID
         case .event(let report): report.deviceID
         case .commandResult(let report): report.deviceID
+        case .command(let record): record.deviceID
         case .peer(let message): message.deviceID
         }
     }

@@ -15,6 +15,8 @@ public final class Gateway: Sendable {
     public let sessions: SessionTable
     public let events: EventHub
     public let commands: CommandService
+    /// Every command's durable record and lifecycle, on top of `commands`.
+    public let commandQueue: CommandQueue
     public let directory: DeviceDirectory
     /// The deployment as the broker shows it; empty without the MQTT bridge.
     public let cluster: ClusterDirectory
@@ -51,6 +53,9 @@ public final class Gateway: Sendable {
         // The directory first, so a sink that reads it while handling an event sees that event applied.
         self.events = EventHub(sinks: [self.directory, self.commands] + sinks)
         self.clock = WallClock()
+        self.commandQueue = CommandQueue(
+            registry: registry, sessions: self.sessions, service: self.commands, events: self.events,
+            settings: settings, clock: self.clock)
         self.logger = logger
         self.peerLogger = RateLimitedLogger(logger: logger)
     }
@@ -119,6 +124,7 @@ public final class Gateway: Sendable {
             timestampMs: session.connectedAtMs
         )
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+        self.commandQueue.deviceConnected(session.deviceID)
     }
 
     /// The other node that holds the device's session, as the broker last said, while that node is up.
@@ -161,5 +167,6 @@ public final class Gateway: Sendable {
             session: session, node: self.settings.nodeID, online: false, reason: reason,
             timestampMs: self.clock.nowMilliseconds())
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
+        self.commandQueue.deviceConnected(session.deviceID)
     }
 }

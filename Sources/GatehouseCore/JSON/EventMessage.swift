@@ -50,6 +50,12 @@ public enum EventMessage {
         ])
     }
 
+    /// A command of the queue moved on: its record, with its whole history.
+    public static func command(_ record: CommandRecord) -> JSONValue {
+        guard case .object(let members) = record.json else { return record.json }
+        return .object([("type", .string("command_result"))] + members)
+    }
+
     public static func lagged(dropped: Int) -> JSONValue {
         .object([("type", .string("lagged")), ("dropped", .int(Int64(dropped)))])
     }

@@ -17,7 +17,7 @@ public final class DeviceRegistry: Sendable {
     private static let busyTimeoutMs: Int32 = 5_000
 
     /// One connection shared by all threads; the mutex makes each call the connection's only user while it runs.
-    private let database: Mutex<SQLiteDatabase>
+    let database: Mutex<SQLiteDatabase>
     /// Checked against when the device ID is unknown, so such a refusal costs the same hash and comparison as a
     /// wrong token and its timing does not reveal which IDs exist.
     private let decoyCredential = TokenCredential(token: TokenCredential.newToken())

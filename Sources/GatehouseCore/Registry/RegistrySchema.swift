@@ -12,7 +12,29 @@ enum RegistrySchema {
             created_at_ms INTEGER NOT NULL,
             token_rotated_at_ms INTEGER NOT NULL
         ) STRICT, WITHOUT ROWID
+        """,
+        // The command queue: `position` orders each device's commands as they were accepted; `history` is
+        // the JSON array of transitions; `arguments` the fields as DFP encodes them.
         """
+        CREATE TABLE commands (
+            position INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            device_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            arguments BLOB NOT NULL,
+            node TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            ttl_ms INTEGER NOT NULL,
+            expires_at_ms INTEGER,
+            timeout_ms INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            result TEXT NOT NULL,
+            history TEXT NOT NULL
+        ) STRICT
+        """,
+        // One statement a migration: SQLite prepares only the first statement of a string.
+        "CREATE INDEX commands_by_device ON commands (device_id, position)",
+        "CREATE INDEX commands_by_status ON commands (status, expires_at_ms)",
     ]
 
     /// Brings `database` to the latest version. Several processes may open a new directory at once, so the version

@@ -19,6 +19,8 @@ public struct GatewaySettings: Hashable, Sendable {
     public var maxSendBuffer = 256 * 1024
     /// Development only: admit any well-formed device ID that is not in the registry.
     public var allowUnknownDevices = false
+    /// Commands a device may have queued (waiting for its next session) before more are refused.
+    public var commandQueueLimit = 100
     public var logLevel = "info"
     /// The token of the HTTP API, metrics and live feed; nil means the one stored in the data dir
     /// (generated on first start).

@@ -1,0 +1,323 @@
+public import DFP
+import Foundation
+public import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+
+/// Every command's life, durably: it is stored when accepted, sent in order by whichever path gets
+/// there first (now, if the device is connected; right after its next HELLO otherwise), and each
+/// transition is written before it is published, so a restart — even a `kill -9` — keeps the queue,
+/// its order and its TTLs.
+///
+/// A command is sent at most once: it becomes `sent` in the database before it goes out, and a
+/// command found `sent` at start-up (the gateway stopped before the answer) ends `timeout`, never sent
+/// again. Each device's queue is worked by one task at a time, so commands arrive in the order they
+/// were accepted.
+public final class CommandQueue: Service {
+    /// Why a command was not accepted, or a cancel refused.
+    public enum Rejection: Error, Equatable, CustomStringConvertible {
+        case queueFull(limit: Int)
+        case notFound(String)
+        /// Only a queued command can be cancelled.
+        case notQueued(CommandState)
+        case storage(String)
+
+        public var description: String {
+            switch self {
+            case .queueFull(let limit): "queue full: the device already has \(limit) queued commands"
+            case .notFound(let id): "no command \(id)"
+            case .notQueued(let status): "the command is \(status.rawValue), and only a queued command can be cancelled"
+            case .storage(let message): "the command store failed: \(message)"
+            }
+        }
+    }
+
+    private let registry: DeviceRegistry
+    private let sessions: SessionTable
+    private let service: CommandService
+    private let events: EventHub
+    private let nodeID: String
+    private let queueLimit: Int
+    private let clock: WallClock
+    private let threadPool: NIOThreadPool
+    private let eventLoop: any EventLoop
+    /// Devices whose queue a task is working, each with whether more was queued meanwhile.
+    private let draining = Mutex<[String: Bool]>([:])
+    /// Callers waiting for a command to end, by command ID: registered before the command can move, so
+    /// an end that comes before the caller waits is kept for it.
+    private let waiters = Mutex<[String: Waiting]>([:])
+
+    private enum Waiting {
+        case waiting([UUID: CheckedContinuation<CommandRecord?, Never>])
+        case ended(CommandRecord)
+    }
+
+    init(
+        registry: DeviceRegistry, sessions: SessionTable, service: CommandService, events: EventHub,
+        settings: GatewaySettings, clock: WallClock
+    ) {
+        self.registry = registry
+        self.sessions = sessions
+        self.service = service
+        self.events = events
+        self.nodeID = settings.nodeID
+        self.queueLimit = settings.commandQueueLimit
+        self.clock = clock
+        self.threadPool = .singleton
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        self.recoverAfterRestart()
+    }
+
+    /// Commands that were on their way when the gateway last stopped may or may not have been carried
+    /// out, so they end `timeout` rather than go out twice. Runs before any device can connect.
+    private func recoverAfterRestart() {
+        guard let interrupted = try? self.registry.commands(in: .sent) else { return }
+        for var record in interrupted {
+            record.advance(to: .timeout, atMs: self.clock.nowMilliseconds())
+            _ = try? self.registry.updateCommand(record, from: .sent)
+        }
+    }
+
+    /// Expires queued commands on time until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.expireUntilCancelled()
+        }
+    }
+
+    /// Accepts a command for `deviceID`. When the device is connected here it is sent at once and the
+    /// record returned when it ends (or when `timeout` and a margin have passed: a long queue ahead of
+    /// it); otherwise a command with a TTL stays `queued` and one without ends `offline`.
+    public func submit(
+        deviceID: String, name: String, arguments: [Field], timeout: Duration, ttl: Duration
+    ) async throws(Rejection) -> CommandRecord {
+        let now = self.clock.nowMilliseconds()
+        var record = CommandRecord(
+            id: Self.newID(), deviceID: deviceID, name: name, arguments: arguments, node: self.nodeID,
+            createdAtMs: now, ttlMs: max(0, ttl.inNanoseconds / 1_000_000),
+            timeoutMs: timeout.inNanoseconds / 1_000_000,
+            status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)])
+        let connected = self.sessions.session(for: deviceID) != nil
+        if !connected && record.ttlMs == 0 {
+            record.advance(to: .offline, atMs: now)
+        }
+        let stored = record
+        let limit = self.queueLimit
+        try await self.store { registry throws(RegistryError) in
+            if stored.status == .queued, try registry.queuedCommandCount(of: deviceID) >= limit {
+                return false
+            }
+            try registry.insertCommand(stored)
+            return true
+        }.orThrow(.queueFull(limit: limit))
+        self.publish(record)
+        guard connected else { return record }
+        let id = record.id
+        self.waiters.withLock { $0[id] = .waiting([:]) }
+        let waiting = Task { await self.finalRecord(of: id) }
+        self.startDraining(deviceID)
+        let margin = Duration.seconds(5)
+        let deadline = Task {
+            try? await Task.sleep(for: timeout + margin)
+            waiting.cancel()
+        }
+        defer { deadline.cancel() }
+        if let final = await waiting.value { return final }
+        self.waiters.withLock { _ = $0.removeValue(forKey: id) }
+        return (try? await self.command(id: id)) ?? record
+    }
+
+    /// Cancels a queued command.
+    public func cancel(id: String) async throws(Rejection) -> CommandRecord {
+        guard var record = try await self.command(id: id) else { throw .notFound(id) }
+        guard record.status == .queued else { throw .notQueued(record.status) }
+        record.advance(to: .cancelled, atMs: self.clock.nowMilliseconds())
+        guard try await self.transition(record, from: .queued) else {
+            let now = try await self.command(id: id)
+            throw .notQueued(now?.status ?? .cancelled)
+        }
+        return record
+    }
+
+    public func command(id: String) async throws(Rejection) -> CommandRecord? {
+        try await self.store { registry throws(RegistryError) in try registry.command(id: id) }
+    }
+
+    /// A device's commands, oldest first, at most the newest `limit`.
+    public func commands(of deviceID: String, status: CommandState?, limit: Int = 500) async throws(Rejection)
+        -> [CommandRecord]
+    {
+        try await self.store { registry throws(RegistryError) in
+            try registry.commands(of: deviceID, status: status, limit: limit)
+        }
+    }
+
+    /// The device opened a session here: its queue goes out, in order.
+    func deviceConnected(_ deviceID: String) {
+        self.startDraining(deviceID)
+    }
+
+    /// Marks queued commands whose TTL passed `expired`, every `interval` until the task is cancelled.
+    /// Delivery checks the TTL itself too, so this only makes the expiry visible on time.
+    public func expireUntilCancelled(every interval: Duration = .milliseconds(250)) async {
+        while !Task.isCancelled {
+            await self.expireDue()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func expireDue() async {
+        let now = self.clock.nowMilliseconds()
+        let expired = { @Sendable (registry: DeviceRegistry) throws(RegistryError) in
+            try registry.commandsExpired(byMs: now)
+        }
+        guard let due = try? await self.store(expired) else { return }
+        for var record in due {
+            record.advance(to: .expired, atMs: now)
+            _ = try? await self.transition(record, from: .queued)
+        }
+    }
+
+    // MARK: - Delivery
+
+    private func startDraining(_ deviceID: String) {
+        let first = self.draining.withLock { draining -> Bool in
+            if draining[deviceID] != nil {
+                draining[deviceID] = true
+                return false
+            }
+            draining[deviceID] = false
+            return true
+        }
+        guard first else { return }
+        Task {
+            repeat {
+                await self.drain(deviceID)
+            } while self.draining.withLock { draining -> Bool in
+                if draining[deviceID] == true {
+                    draining[deviceID] = false
+                    return true
+                }
+                draining[deviceID] = nil
+                return false
+            }
+        }
+    }
+
+    /// Sends the device's queued commands one after the other while its session lasts.
+    private func drain(_ deviceID: String) async {
+        guard let queued = try? await self.commands(of: deviceID, status: .queued) else { return }
+        for var record in queued {
+            let now = self.clock.nowMilliseconds()
+            if let expiry = record.expiresAtMs, expiry <= now {
+                record.advance(to: .expired, atMs: now)
+                _ = try? await self.transition(record, from: .queued)
+                continue
+            }
+            guard self.sessions.session(for: deviceID) != nil else {
+                // No TTL means now or never.
+                if record.ttlMs == 0 {
+                    record.advance(to: .offline, atMs: now)
+                    _ = try? await self.transition(record, from: .queued)
+                }
+                continue
+            }
+            record.advance(to: .sent, atMs: now)
+            // Written before it goes out: a crash from here on ends it `timeout`, never sends it twice.
+            guard (try? await self.transition(record, from: .queued)) == true else { continue }
+            let outcome = await self.service.execute(
+                deviceID: deviceID, name: record.name, arguments: record.arguments,
+                timeout: .milliseconds(record.timeoutMs))
+            if outcome.status == .offline, record.ttlMs > 0 {
+                // The session ended between the check and the send: nothing went out, so it waits again.
+                record.advance(to: .queued, atMs: self.clock.nowMilliseconds())
+            } else {
+                record.advance(to: CommandState(outcome.status), atMs: self.clock.nowMilliseconds())
+                record.result = JSONValue(outcome.result)
+            }
+            _ = try? await self.transition(record, from: .sent)
+        }
+    }
+
+    // MARK: - Transitions
+
+    /// Writes the record if it is still `expected`, then publishes it and wakes whoever waits for it.
+    private func transition(_ record: CommandRecord, from expected: CommandState) async throws(Rejection) -> Bool {
+        let written = try await self.store { registry throws(RegistryError) in
+            try registry.updateCommand(record, from: expected)
+        }
+        guard written else { return false }
+        self.publish(record)
+        if record.status.isFinal {
+            let waiting = self.waiters.withLock { waiters -> [CheckedContinuation<CommandRecord?, Never>] in
+                guard case .waiting(let continuations)? = waiters[record.id] else { return [] }
+                waiters[record.id] = continuations.isEmpty ? .ended(record) : nil
+                return Array(continuations.values)
+            }
+            for continuation in waiting {
+                continuation.resume(returning: record)
+            }
+        }
+        return true
+    }
+
+    private func publish(_ record: CommandRecord) {
+        _ = self.events.publish(.command(record), durable: false, on: self.eventLoop)
+    }
+
+    /// The record once it ends; nil if the task is cancelled first. The caller registered the wait.
+    private func finalRecord(of id: String) async -> CommandRecord? {
+        let key = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ended = self.waiters.withLock { waiters -> CommandRecord?? in
+                    switch waiters[id] {
+                    case .ended(let record)?:
+                        waiters[id] = nil
+                        return .some(record)
+                    case .waiting(var continuations)?:
+                        guard !Task.isCancelled else { return .some(nil) }
+                        continuations[key] = continuation
+                        waiters[id] = .waiting(continuations)
+                        return nil
+                    case nil:
+                        return .some(nil)
+                    }
+                }
+                if let ended { continuation.resume(returning: ended) }
+            }
+        } onCancel: {
+            let waiting = self.waiters.withLock { waiters -> CheckedContinuation<CommandRecord?, Never>? in
+                guard case .waiting(var continuations)? = waiters[id] else { return nil }
+                let continuation = continuations.removeValue(forKey: key)
+                waiters[id] = .waiting(continuations)
+                return continuation
+            }
+            waiting?.resume(returning: nil)
+        }
+    }
+
+    /// Runs a store operation off the event loops and the cooperative pool: SQLite blocks on the disk.
+    private func store<Value: Sendable>(
+        _ operation: @escaping @Sendable (DeviceRegistry) throws(RegistryError) -> Value
+    ) async throws(Rejection) -> Value {
+        let registry = self.registry
+        do {
+            return try await self.threadPool.runIfActive { try operation(registry) }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    private static func newID() -> String {
+        "cmd-" + (0..<8).map { _ in UInt8.random(in: 0...255) }.hexString
+    }
+}
+
+extension Bool {
+    /// Throws `rejection` unless true.
+    fileprivate func orThrow(_ rejection: CommandQueue.Rejection) throws(CommandQueue.Rejection) {
+        guard self else { throw rejection }
+    }
+}

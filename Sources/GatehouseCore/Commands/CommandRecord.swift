@@ -1,0 +1,35 @@
+public import DFP
+
+/// One command with its whole history, as the command queue keeps it durably and the REST API, the
+/// live feed and the MQTT bridge show it.
+public struct CommandRecord: Sendable {
+    /// One step of the lifecycle, with the wall-clock time it happened.
+    public struct Transition: Sendable, Equatable {
+        public var status: CommandState
+        public var atMs: Int64
+    }
+
+    /// `cmd-` and 16 hex digits, unique across nodes.
+    public var id: String
+    public var deviceID: String
+    public var name: String
+    public var arguments: [Field]
+    /// The node that accepted the command and alone may send it.
+    public var node: String
+    public var createdAtMs: Int64
+    /// 0: deliver now or end `offline`.
+    public var ttlMs: Int64
+    public var timeoutMs: Int64
+    public var status: CommandState
+    /// The device's result fields, named by its profile (an object), once it answered.
+    public var result: JSONValue
+    public var history: [Transition]
+
+    public var expiresAtMs: Int64? { self.ttlMs > 0 ? self.createdAtMs + self.ttlMs : nil }
+
+    /// The record moved on to `status` at `atMs`.
+    mutating func advance(to status: CommandState, atMs: Int64) {
+        self.status = status
+        self.history.append(Transition(status: status, atMs: atMs))
+    }
+}

@@ -1,0 +1,125 @@
+import DFP
+import NIOCore
+
+/// The command queue's records, in the registry's database: one file to back up, and the same
+/// durability (WAL, a full sync per commit) as the devices themselves.
+extension DeviceRegistry {
+    private static let columns =
+        "id, device_id, name, arguments, node, created_at_ms, ttl_ms, timeout_ms, status, result, history"
+
+    /// Stores a new record; its place in the device's queue is the order of these calls.
+    func insertCommand(_ record: CommandRecord) throws(RegistryError) {
+        try self.database.withLock { database throws(RegistryError) in
+            try database.execute(
+                """
+                INSERT INTO commands (\(Self.columns), expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                """,
+                Self.values(of: record) + [record.expiresAtMs.map(SQLiteValue.integer) ?? .null],
+                operation: "storing command \(record.id)")
+        }
+    }
+
+    /// Writes the record's status, result and history, if it is still `expected` in the database: the
+    /// check makes each transition happen once, however many paths race for it.
+    func updateCommand(_ record: CommandRecord, from expected: CommandState) throws(RegistryError) -> Bool {
+        try self.database.withLock { database throws(RegistryError) in
+            try database.execute(
+                "UPDATE commands SET status = ?2, result = ?3, history = ?4 WHERE id = ?1 AND status = ?5",
+                [
+                    .text(record.id), .text(record.status.rawValue), .text(record.result.serialized()),
+                    .text(Self.historyJSON(record.history)), .text(expected.rawValue),
+                ],
+                operation: "updating command \(record.id)") == 1
+        }
+    }
+
+    func command(id: String) throws(RegistryError) -> CommandRecord? {
+        try self.commands(where: "id = ?1", [.text(id)]).first
+    }
+
+    /// A device's commands in the order they were accepted, optionally only those in `status`, at most
+    /// the newest `limit`.
+    func commands(of deviceID: String, status: CommandState?, limit: Int) throws(RegistryError) -> [CommandRecord] {
+        let newest: [CommandRecord]
+        if let status {
+            newest = try self.commands(
+                where: "device_id = ?1 AND status = ?2 ORDER BY position DESC LIMIT ?3",
+                [.text(deviceID), .text(status.rawValue), .integer(Int64(limit))])
+        } else {
+            newest = try self.commands(
+                where: "device_id = ?1 ORDER BY position DESC LIMIT ?2", [.text(deviceID), .integer(Int64(limit))])
+        }
+        return newest.reversed()
+    }
+
+    func queuedCommandCount(of deviceID: String) throws(RegistryError) -> Int {
+        try self.database.withLock { database throws(RegistryError) in
+            try database.query(
+                "SELECT count(*) FROM commands WHERE device_id = ?1 AND status = 'queued'", [.text(deviceID)],
+                operation: "counting queued commands"
+            ) { Int($0.integer(at: 0)) }.first ?? 0
+        }
+    }
+
+    /// Queued commands whose TTL has passed by `nowMs`.
+    func commandsExpired(byMs nowMs: Int64) throws(RegistryError) -> [CommandRecord] {
+        try self.commands(
+            where: "status = 'queued' AND expires_at_ms IS NOT NULL AND expires_at_ms <= ?1 ORDER BY position",
+            [.integer(nowMs)])
+    }
+
+    /// Commands in `status`, oldest first.
+    func commands(in status: CommandState) throws(RegistryError) -> [CommandRecord] {
+        try self.commands(where: "status = ?1 ORDER BY position", [.text(status.rawValue)])
+    }
+
+    private func commands(where condition: String, _ parameters: [SQLiteValue]) throws(RegistryError)
+        -> [CommandRecord]
+    {
+        try self.database.withLock { database throws(RegistryError) in
+            try database.query(
+                "SELECT \(Self.columns) FROM commands WHERE \(condition)", parameters, operation: "reading commands"
+            ) { row in Self.record(row) }
+        }.compactMap { $0 }
+    }
+
+    private static func values(of record: CommandRecord) -> [SQLiteValue] {
+        var arguments = ByteBuffer()
+        arguments.writeFields(record.arguments)
+        return [
+            .text(record.id), .text(record.deviceID), .text(record.name), .blob(Array(buffer: arguments)),
+            .text(record.node), .integer(record.createdAtMs), .integer(record.ttlMs), .integer(record.timeoutMs),
+            .text(record.status.rawValue), .text(record.result.serialized()), .text(Self.historyJSON(record.history)),
+        ]
+    }
+
+    /// A row as a record; nil for a row this version cannot read (a status a newer version wrote).
+    private static func record(_ row: borrowing SQLiteStatement) -> CommandRecord? {
+        var arguments = ByteBuffer(bytes: row.blob(at: 3))
+        guard let fields = try? arguments.readFields(),
+            let status = row.text(at: 8).flatMap(CommandState.init(rawValue:)),
+            let history = row.text(at: 10).flatMap(Self.history(parsing:))
+        else { return nil }
+        return CommandRecord(
+            id: row.text(at: 0) ?? "", deviceID: row.text(at: 1) ?? "", name: row.text(at: 2) ?? "",
+            arguments: fields, node: row.text(at: 4) ?? "", createdAtMs: row.integer(at: 5), ttlMs: row.integer(at: 6),
+            timeoutMs: row.integer(at: 7), status: status,
+            result: row.text(at: 9).flatMap { try? JSONValue.parse($0) } ?? .object([]), history: history)
+    }
+
+    private static func historyJSON(_ history: [CommandRecord.Transition]) -> String {
+        JSONValue.array(
+            history.map { .object([("status", .string($0.status.rawValue)), ("at_ms", .int($0.atMs))]) }
+        ).serialized()
+    }
+
+    private static func history(parsing text: String) -> [CommandRecord.Transition]? {
+        guard case .array(let items)? = try? JSONValue.parse(text) else { return nil }
+        return items.compactMap { item in
+            guard let status = item["status"]?.stringValue.flatMap(CommandState.init(rawValue:)),
+                let at = item["at_ms"]?.doubleValue
+            else { return nil }
+            return CommandRecord.Transition(status: status, atMs: Int64(at))
+        }
+    }
+}
