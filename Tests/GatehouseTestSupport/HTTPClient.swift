@@ -3,15 +3,20 @@ public import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 
-/// Real HTTP requests to a test gateway's dashboard port.
+/// Real HTTP requests to a gateway's dashboard port.
 public struct HTTPClient: Sendable {
-    public let gateway: TestGateway
+    public let port: Int
     /// The token sent as `Authorization: Bearer`; nil sends none.
     public var token: String?
 
     public init(_ gateway: TestGateway, token: String? = nil, authorized: Bool = true) {
-        self.gateway = gateway
-        self.token = authorized ? (token ?? gateway.apiToken) : nil
+        self.init(port: gateway.httpPort, token: authorized ? (token ?? gateway.apiToken) : nil)
+    }
+
+    /// For a gateway running as a process of its own.
+    public init(port: Int, token: String?) {
+        self.port = port
+        self.token = token
     }
 
     public struct Reply: Sendable {
@@ -27,7 +32,7 @@ public struct HTTPClient: Sendable {
     }
 
     public func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Reply {
-        let client = TestClient(host: "127.0.0.1", port: self.gateway.httpPort)
+        let client = TestClient(host: "127.0.0.1", port: self.port)
         client.connect()
         defer { Task { try? await client.shutdown() } }
         var headers: HTTPFields = [:]
