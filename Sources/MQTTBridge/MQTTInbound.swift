@@ -68,8 +68,10 @@ final class MQTTInbound: Sendable {
             guard !message.retain else { return }
             self.command(message.payload, deviceID: deviceID)
         case .commandResult:
+            // A forwarded command is answered by its end; `queued` and `sent` are steps on the way.
             guard let result = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)),
-                let requestID = result["request_id"]?.stringValue
+                let requestID = result["request_id"]?.stringValue,
+                result["status"]?.stringValue.flatMap(CommandState.init(rawValue:))?.isFinal ?? true
             else { return }
             self.sink.resolveForwardedCommand(requestID: requestID, result: result)
         case .node(let node):
@@ -147,39 +149,28 @@ final class MQTTInbound: Sendable {
 
     // MARK: Commands
 
+    /// A command from the broker goes through this node's queue when this node holds the device, or
+    /// when it is the one node that answers for a device no node holds (it then keeps the command
+    /// queued, or answers `offline` when the command has no TTL). The queue publishes every step on the
+    /// result topic, with the command's `request_id`.
     private func command(_ payload: [UInt8], deviceID: String) {
         self.sink.metrics.commandsReceived.increment()
         let body = try? JSONValue.parse(String(decoding: payload, as: UTF8.self))
         let requestID = body?["request_id"]?.stringValue
-        guard let session = self.gateway.sessions.session(for: deviceID) else {
-            if self.answersForOfflineDevice(deviceID) {
-                self.sink.publishResult(
-                    EventMessage.commandResult(
-                        device: deviceID, node: self.nodeID, requestID: requestID,
-                        outcome: CommandOutcome(commandID: nil, status: .offline)),
-                    deviceID: deviceID)
-            }
+        guard self.gateway.sessions.session(for: deviceID) != nil || self.answersForOfflineDevice(deviceID) else {
             return
         }
         guard let body else {
             self.reject("expected a JSON object", requestID: requestID, deviceID: deviceID)
             return
         }
-        let request: CommandRequest
-        do throws(CommandRequest.Invalid) {
-            request = try CommandRequest(body, profile: session.profile)
-        } catch {
-            self.reject(error.description, requestID: requestID, deviceID: deviceID)
-            return
-        }
         let gateway = self.gateway
-        let nodeID = self.nodeID
         Task {
-            let outcome = await gateway.commands.execute(
-                deviceID: deviceID, name: request.name, arguments: request.arguments, timeout: request.timeout)
-            self.sink.publishResult(
-                EventMessage.commandResult(device: deviceID, node: nodeID, requestID: requestID, outcome: outcome),
-                deviceID: deviceID)
+            do throws(CommandRefusal) {
+                _ = try await gateway.submitCommand(body, to: deviceID, requestID: requestID)
+            } catch {
+                self.reject(error.description, requestID: requestID, deviceID: deviceID)
+            }
         }
     }
 
@@ -196,11 +187,7 @@ final class MQTTInbound: Sendable {
 
     private func reject(_ reason: String, requestID: String?, deviceID: String) {
         self.sink.publishResult(
-            .object([
-                ("type", .string("command_result")), ("node", .string(self.nodeID)), ("device", .string(deviceID)),
-                ("request_id", JSONValue(requestID)), ("command_id", .null), ("status", .string("invalid")),
-                ("error", .string(reason)),
-            ]),
+            EventMessage.commandRefused(device: deviceID, node: self.nodeID, requestID: requestID, reason: reason),
             deviceID: deviceID)
     }
 }

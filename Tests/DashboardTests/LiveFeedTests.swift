@@ -118,22 +118,30 @@ struct LiveFeedTests {
         )
         let command = try await CommandAPITests.answerNextCommand(device, fields: [Field(tag: 1, value: .i16(195))])
         #expect(command.arguments == [Field(tag: 1, value: .i16(195))])
-        let result = try await client.next(type: "command_result")
-        #expect(result["request_id"] as? String == "r-1")
+        // A client watching the device sees every step of the command's life, with its request ID.
+        var steps: [String] = []
+        var result: [String: Any] = [:]
+        while !result.isFinalCommandResult {
+            result = try await client.next(type: "command_result") { $0["request_id"] as? String == "r-1" }
+            steps.append(result["status"] as? String ?? "?")
+        }
+        #expect(steps == ["queued", "sent", "ok"])
         #expect(result["device"] as? String == "thermo-cmd")
         #expect(result["status"] as? String == "ok")
-        #expect((result["command_id"] as? NSNumber)?.uint32Value == command.commandID)
+        #expect((result["command_id"] as? String)?.hasPrefix("cmd-") == true)
         #expect((result["result"] as? [String: Any])?["setpoint"] as? Double == 19.5)
 
         client.send(#"{"type":"command","request_id":"r-2","device":"nobody","name":"x"}"#)
-        let offline = try await client.next(type: "command_result")
-        #expect(offline["request_id"] as? String == "r-2")
-        #expect(offline["status"] as? String == "offline")
+        let unknown = try await client.next(type: "command_result") { $0["request_id"] as? String == "r-2" }
+        #expect(unknown["status"] as? String == "invalid")
+        #expect(unknown["error"] as? String == "no device nobody")
 
         client.send(
             #"{"type":"command","request_id":"r-3","device":"thermo-cmd","name":"set_setpoint","args":{"value":1},"timeout_ms":200}"#
         )
-        let timedOut = try await client.next(type: "command_result") { $0["request_id"] as? String == "r-3" }
+        let timedOut = try await client.next(type: "command_result") {
+            $0["request_id"] as? String == "r-3" && $0.isFinalCommandResult
+        }
         #expect(timedOut["status"] as? String == "timeout")
         client.close()
         await device.close()

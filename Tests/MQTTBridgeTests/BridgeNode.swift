@@ -17,7 +17,7 @@ func startNode(
         settings.allowUnknownDevices = true
         configure(&settings)
     }
-    _ = try await backend.waitForText("online", on: "gatehouse/nodes/\(nodeID)/status")
+    _ = try await backend.waitForText("online", on: "gatehouse/nodes/\(nodeID)/status", timeout: .seconds(30))
     return node
 }
 

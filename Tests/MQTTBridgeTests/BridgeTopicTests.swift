@@ -99,10 +99,10 @@ struct BridgeTopicTests {
         #expect(command.name == "set_setpoint")
         #expect(command.arguments == [Field(tag: 1, value: .i16(225))])
         let result = try await backend.waitForJSON(on: "gatehouse/devices/thermo-c/commands/result") {
-            $0["request_id"]?.stringValue == "r-1"
+            $0["request_id"]?.stringValue == "r-1" && $0.isFinalCommandResult
         }
         #expect(result["status"]?.stringValue == "ok")
-        #expect(result["command_id"]?.doubleValue == Double(command.commandID))
+        #expect(result["command_id"]?.stringValue?.hasPrefix("cmd-") == true)
         #expect(result["result"]?["setpoint"]?.doubleValue == 22.5)
         #expect(result["node"]?.stringValue == "node-c")
 
@@ -129,6 +129,8 @@ struct BridgeTopicTests {
         #expect(
             backend.messages(on: "gatehouse/devices/thermo-c/commands/result").count { message in
                 String(decoding: message.payload, as: UTF8.self).contains("\"r-3\"")
+                    && (try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)))?.isFinalCommandResult
+                        == true
             } == 1)
 
         try await node.stop()

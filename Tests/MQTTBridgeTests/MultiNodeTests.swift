@@ -73,7 +73,7 @@ struct MultiNodeTests {
         let command = try await second.answerNextCommand()
         #expect(command.name == "set_mode")
         let result = try await backend.waitForJSON(on: "gatehouse/devices/thermo-m/commands/result") {
-            $0["request_id"]?.stringValue == "m-1"
+            $0["request_id"]?.stringValue == "m-1" && $0.isFinalCommandResult
         }
         #expect(result["status"]?.stringValue == "ok")
         #expect(result["node"]?.stringValue == "node-b")
@@ -133,6 +133,8 @@ struct MultiNodeTests {
         backend.messages.count { message in
             message.topic.hasSuffix("/commands/result")
                 && String(decoding: message.payload, as: UTF8.self).contains("\"request_id\":\"\(requestID)\"")
+                && (try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)))?.isFinalCommandResult
+                    == true
         }
     }
 

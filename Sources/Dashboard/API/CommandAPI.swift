@@ -8,9 +8,6 @@ struct CommandAPI: Sendable {
     let devices: DeviceAPI
     var gateway: Gateway { self.devices.gateway }
 
-    /// A TTL longer than this is refused: a command a month old is no longer the caller's intent.
-    static let maximumTTL: Duration = .seconds(30 * 24 * 3600)
-
     func addRoutes(to router: Router<some RequestContext>) {
         router.post("/api/devices/:id/commands") { request, context in
             let id = try context.parameters.require("id")
@@ -62,47 +59,19 @@ struct CommandAPI: Sendable {
     /// the record once the device answered; 202 while it waits in the queue; 504 on a timeout; 409 when
     /// the device is offline and the command has no TTL, or the device's queue is full.
     private func submit(_ body: JSONValue, to deviceID: String) async -> Response {
-        let ttl: Duration
-        switch body["ttl_ms"] {
-        case nil, .null?:
-            ttl = .zero
-        case let value?:
-            guard let milliseconds = value.doubleValue, milliseconds >= 0,
-                Duration.milliseconds(Int64(milliseconds)) <= Self.maximumTTL
-            else {
-                return Response.jsonError(
-                    "\"ttl_ms\" must be a number from 0 up to 2592000000 (30 days)", status: .badRequest)
-            }
-            ttl = .milliseconds(Int64(milliseconds))
-        }
-        let session = self.gateway.sessions.session(for: deviceID)
-        if session == nil, self.gateway.remoteNode(of: deviceID) != nil {
+        if self.gateway.sessions.session(for: deviceID) == nil, self.gateway.remoteNode(of: deviceID) != nil {
             return await self.forwardCommand(body, to: deviceID)
         }
-        let profile: DeviceProfile?
-        if let session {
-            profile = session.profile
-        } else {
-            let record = try? await self.devices.registry { try $0.device(id: deviceID) }
-            guard record != nil || self.gateway.settings.allowUnknownDevices else {
-                return Response.jsonError("no device \(deviceID)", status: .notFound)
-            }
-            profile = record?.profile.flatMap { self.gateway.profiles.profile(named: $0) }
-        }
-        let command: CommandRequest
-        do throws(CommandRequest.Invalid) {
-            command = try CommandRequest(body, profile: profile)
-        } catch {
-            return Response.jsonError(error.description, status: .badRequest)
-        }
         let record: CommandRecord
-        do throws(CommandQueue.Rejection) {
-            record = try await self.gateway.commandQueue.submit(
-                deviceID: deviceID, name: command.name, arguments: command.arguments, timeout: command.timeout,
-                ttl: ttl)
+        do throws(CommandRefusal) {
+            record = try await self.gateway.submitCommand(body, to: deviceID)
         } catch {
-            if case .queueFull = error { return Response.jsonError(error.description, status: .conflict) }
-            return Response.jsonError(error.description, status: .internalServerError)
+            switch error {
+            case .unknownDevice: return Response.jsonError(error.description, status: .notFound)
+            case .invalid: return Response.jsonError(error.description, status: .badRequest)
+            case .rejected(.queueFull): return Response.jsonError(error.description, status: .conflict)
+            case .rejected: return Response.jsonError(error.description, status: .internalServerError)
+            }
         }
         switch record.status {
         case .queued, .sent: return Response.json(record.json, status: .accepted)

@@ -111,30 +111,24 @@ struct LiveFeedSession: Sendable {
             throw BadMessage(description: "\"device\" is required")
         }
         let gateway = self.api.gateway
-        guard let session = gateway.sessions.session(for: deviceID) else {
+        if gateway.sessions.session(for: deviceID) == nil, gateway.remoteNode(of: deviceID) != nil {
             return {
                 await Self.forwardCommand(message, to: deviceID, requestID: requestID, gateway: gateway, client: client)
             }
         }
-        let request: CommandRequest
-        do throws(CommandRequest.Invalid) {
-            request = try CommandRequest(message, profile: session.profile)
-        } catch {
-            throw BadMessage(description: error.description)
-        }
+        // A client watching the device hears every step of the command's life (with its request ID) from
+        // the feed; one that is not gets the end, or how far it got when the wait ended.
         return {
-            let outcome = await gateway.commands.execute(
-                deviceID: deviceID,
-                name: request.name,
-                arguments: request.arguments,
-                timeout: request.timeout
-            )
-            client.enqueue(
-                EventMessage.commandResult(
-                    device: deviceID, node: gateway.settings.nodeID, requestID: requestID, outcome: outcome
-                ).serialized(),
-                droppable: false
-            )
+            do throws(CommandRefusal) {
+                let record = try await gateway.submitCommand(message, to: deviceID, requestID: requestID)
+                if !client.wants(deviceID) {
+                    client.enqueue(EventMessage.command(record).serialized(), droppable: false)
+                }
+            } catch {
+                let refusal = EventMessage.commandRefused(
+                    device: deviceID, node: gateway.settings.nodeID, requestID: requestID, reason: error.description)
+                client.enqueue(refusal.serialized(), droppable: false)
+            }
         }
     }
 

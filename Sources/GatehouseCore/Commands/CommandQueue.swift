@@ -90,14 +90,14 @@ public final class CommandQueue: Service {
     /// record returned when it ends (or when `timeout` and a margin have passed: a long queue ahead of
     /// it); otherwise a command with a TTL stays `queued` and one without ends `offline`.
     public func submit(
-        deviceID: String, name: String, arguments: [Field], timeout: Duration, ttl: Duration
+        deviceID: String, name: String, arguments: [Field], timeout: Duration, ttl: Duration, requestID: String? = nil
     ) async throws(Rejection) -> CommandRecord {
         let now = self.clock.nowMilliseconds()
         var record = CommandRecord(
             id: Self.newID(), deviceID: deviceID, name: name, arguments: arguments, node: self.nodeID,
             createdAtMs: now, ttlMs: max(0, ttl.inNanoseconds / 1_000_000),
             timeoutMs: timeout.inNanoseconds / 1_000_000,
-            status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)])
+            status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)], requestID: requestID)
         let connected = self.sessions.session(for: deviceID) != nil
         if !connected && record.ttlMs == 0 {
             record.advance(to: .offline, atMs: now)

@@ -24,6 +24,9 @@ public struct CommandRecord: Sendable {
     /// The device's result fields, named by its profile (an object), once it answered.
     public var result: JSONValue
     public var history: [Transition]
+    /// The caller's own ID for the command (`request_id` on the live feed and MQTT), echoed in every
+    /// message about it.
+    public var requestID: String?
 
     public var expiresAtMs: Int64? { self.ttlMs > 0 ? self.createdAtMs + self.ttlMs : nil }
 

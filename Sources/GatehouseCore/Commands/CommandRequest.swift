@@ -5,16 +5,20 @@ public struct CommandRequest: Sendable {
     public var name: String
     public var arguments: [Field]
     public var timeout: Duration
+    /// How long the command may wait in the queue for the device to connect; zero: now or `offline`.
+    public var ttl: Duration
 
     public static let defaultTimeout: Duration = .seconds(10)
     public static let maximumTimeout: Duration = .seconds(300)
+    /// A command a month old is no longer its sender's intent.
+    public static let maximumTTL: Duration = .seconds(30 * 24 * 3600)
 
     /// A request that cannot be sent, with a message naming what is wrong.
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// Reads `{"name":…, "args":{…}, "timeout_ms":…}`. With a profile, arguments are given by name in
+    /// Reads `{"name":…, "args":{…}, "timeout_ms":…, "ttl_ms":…}`. With a profile, arguments are given by name in
     /// engineering units (`{"value": 22.5}`); without one, by tag and wire type
     /// (`{"1": {"type": "i16", "value": 225}}`).
     public init(_ body: JSONValue, profile: DeviceProfile?) throws(Invalid) {
@@ -53,6 +57,15 @@ public struct CommandRequest: Sendable {
                 Duration.milliseconds(Int64(milliseconds)) <= Self.maximumTimeout
             else { throw Invalid(description: "\"timeout_ms\" must be a positive number up to 300000") }
             self.timeout = .milliseconds(Int64(milliseconds))
+        }
+        switch body["ttl_ms"] {
+        case nil, .null?:
+            self.ttl = .zero
+        case let value?:
+            guard let milliseconds = value.doubleValue, milliseconds >= 0,
+                Duration.milliseconds(Int64(milliseconds)) <= Self.maximumTTL
+            else { throw Invalid(description: "\"ttl_ms\" must be a number from 0 up to 2592000000 (30 days)") }
+            self.ttl = .milliseconds(Int64(milliseconds))
         }
     }
 

@@ -1,6 +1,7 @@
 public import DFP
 public import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The core of a gateway node: who may connect, which sessions are live, and where events go.
@@ -125,6 +126,21 @@ public final class Gateway: Sendable {
         )
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
         self.commandQueue.deviceConnected(session.deviceID)
+    }
+
+    /// The profile to read a command for `deviceID` with: its session's, or its registration's when it
+    /// is not connected. `known` is false for a device neither connected nor registered (then
+    /// commands are accepted only with `--allow-unknown-devices`).
+    public func commandProfile(of deviceID: String) async -> (known: Bool, profile: DeviceProfile?) {
+        if let session = self.sessions.session(for: deviceID) {
+            return (true, session.profile)
+        }
+        let registry = self.registry
+        let record = try? await NIOThreadPool.singleton.runIfActive { try registry.device(id: deviceID) }
+        // The profile it was last connected with, for a device registered without one (or not at all).
+        let lastProfile = self.directory.entry(for: deviceID)?.status.session.profile
+        guard let record else { return (self.settings.allowUnknownDevices || lastProfile != nil, lastProfile) }
+        return (true, record.profile.flatMap { self.profiles.profile(named: $0) } ?? lastProfile)
     }
 
     /// The other node that holds the device's session, as the broker last said, while that node is up.

@@ -56,6 +56,15 @@ public enum EventMessage {
         return .object([("type", .string("command_result"))] + members)
     }
 
+    /// The answer to a command that could not be accepted at all (status `invalid`, no record).
+    public static func commandRefused(device: String, node: String, requestID: String?, reason: String) -> JSONValue {
+        .object([
+            ("type", .string("command_result")), ("node", .string(node)), ("device", .string(device)),
+            ("request_id", JSONValue(requestID)), ("command_id", .null), ("status", .string("invalid")),
+            ("error", .string(reason)),
+        ])
+    }
+
     public static func lagged(dropped: Int) -> JSONValue {
         .object([("type", .string("lagged")), ("dropped", .int(Int64(dropped)))])
     }

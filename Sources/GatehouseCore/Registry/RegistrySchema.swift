@@ -29,7 +29,8 @@ enum RegistrySchema {
             timeout_ms INTEGER NOT NULL,
             status TEXT NOT NULL,
             result TEXT NOT NULL,
-            history TEXT NOT NULL
+            history TEXT NOT NULL,
+            request_id TEXT
         ) STRICT
         """,
         // One statement a migration: SQLite prepares only the first statement of a string.
