@@ -62,6 +62,8 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Development only: admit any well-formed device ID that is not registered.")
     var allowUnknownDevices = false
+    @Option(help: "Commands a device may have queued for its next session before more are refused (default 100).")
+    var commandQueueLimit: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
@@ -195,6 +197,7 @@ struct Serve: AsyncParsableCommand {
             ("hello_timeout", self.helloTimeout), ("frame_timeout", self.frameTimeout),
             ("max_send_buffer", self.maxSendBuffer), ("log_level", self.logLevel),
             ("allow_unknown_devices", self.allowUnknownDevices ? "true" : nil),
+            ("command_queue_limit", self.commandQueueLimit),
             ("api_token", self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]),
             ("mqtt", self.mqtt), ("mqtt_ca", self.mqttCa), ("mqtt_prefix", self.mqttPrefix), ("node_id", self.nodeID),
             ("mqtt_outbox", self.mqttOutbox.map(String.init)),

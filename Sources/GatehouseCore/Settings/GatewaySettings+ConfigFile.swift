@@ -78,6 +78,11 @@ extension GatewaySettings {
             case "false", "no", "off", "0": self.allowUnknownDevices = false
             default: throw SettingsError("expected true or false, got \"\(value)\"")
             }
+        case "command_queue_limit":
+            guard let limit = Int(value), limit >= 1 else {
+                throw SettingsError("expected a whole number of at least 1, got \"\(value)\"")
+            }
+            self.commandQueueLimit = limit
         case "log_level": self.logLevel = value
         case "api_token": self.apiToken = value
         case "mqtt": self.mqtt = value.isEmpty ? nil : try BrokerAddress(parsing: value)
