@@ -102,6 +102,15 @@ final class MosquittoConnection: @unchecked Sendable {
 
     private var isStopping: Bool { self.stopping.load(ordering: .acquiring) }
 
+    /// Logs why the link is down and sleeps the back-off's next delay.
+    private func waitToRetry(
+        _ message: Logger.Message, _ error: MosquittoError, broker: String, backoff: inout ReconnectBackoff
+    ) {
+        let delay = backoff.nextDelay()
+        self.logger.warning(message, metadata: ["broker": "\(broker)", "error": "\(error)", "retry_in": "\(delay)"])
+        self.sleep(delay)
+    }
+
     /// The network thread's body: connect, run the loop, and after any failure wait and reconnect,
     /// until `stop`.
     func run() {
@@ -121,14 +130,9 @@ final class MosquittoConnection: @unchecked Sendable {
                     linked = true
                     everLinked = true
                 } else {
-                    let delay = backoff.nextDelay()
-                    self.logger.warning(
-                        "cannot reach the MQTT broker; retrying",
-                        metadata: [
-                            "broker": "\(address)", "error": "\(MosquittoError(operation: "connect", code: code))",
-                            "retry_in": "\(delay)",
-                        ])
-                    self.sleep(delay)
+                    self.waitToRetry(
+                        "cannot reach the MQTT broker; retrying", MosquittoError(operation: "connect", code: code),
+                        broker: address, backoff: &backoff)
                     continue
                 }
             }
@@ -142,14 +146,9 @@ final class MosquittoConnection: @unchecked Sendable {
             linked = false
             self.callbacks.disconnected()
             guard !self.isStopping else { break }
-            let delay = backoff.nextDelay()
-            self.logger.warning(
-                "lost the MQTT broker; reconnecting",
-                metadata: [
-                    "broker": "\(address)", "error": "\(MosquittoError(operation: "loop", code: code))",
-                    "retry_in": "\(delay)",
-                ])
-            self.sleep(delay)
+            self.waitToRetry(
+                "lost the MQTT broker; reconnecting", MosquittoError(operation: "loop", code: code), broker: address,
+                backoff: &backoff)
         }
         if linked {
             // Writes the DISCONNECT `stop` queued, if any, and closes the socket.

@@ -59,16 +59,7 @@ struct TypedTelemetry {
         case .bool:
             return ["true", "1"].contains(text) ? .bool(true) : ["false", "0"].contains(text) ? .bool(false) : nil
         case .bytes:
-            guard text.count % 2 == 0 else { return nil }
-            var bytes: [UInt8] = []
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-                bytes.append(byte)
-                index = next
-            }
-            return .bytes(bytes)
+            return [UInt8](hexString: text).map { .bytes($0) }
         default:
             return Double(text).map { .double($0) }
         }

@@ -7,22 +7,6 @@ import Testing
 
 @Suite("Commands through the REST API")
 struct CommandAPITests {
-    /// Answers the next COMMAND the device receives with `status` and `fields`, returning the command.
-    static func answerNextCommand(
-        _ device: DeviceConnection,
-        status: CommandStatus = .ok,
-        fields: [Field] = []
-    ) async throws -> Command {
-        while let packet = try await device.receive(timeout: .seconds(10)) {
-            if case .command(let command) = packet.message {
-                try await device.send(
-                    .commandResult(CommandResult(commandID: command.commandID, status: status, fields: fields)), seq: 9)
-                return command
-            }
-        }
-        throw TestFailure("the device got no COMMAND")
-    }
-
     @Test func aCommandIsEncodedThroughTheProfileAndAnsweredWithTheDevicesResult() async throws {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("thermo-c", profile: "thermostat")
@@ -31,7 +15,7 @@ struct CommandAPITests {
             "/api/devices/thermo-c/commands",
             #"{"name":"set_setpoint","args":{"value":22.5},"timeout_ms":5000}"#
         )
-        let command = try await Self.answerNextCommand(device, fields: [Field(tag: 1, value: .i16(225))])
+        let command = try await device.answerNextCommand(fields: [Field(tag: 1, value: .i16(225))])
         #expect(command.name == "set_setpoint")
         #expect(command.arguments == [Field(tag: 1, value: .i16(225))])
         let answer = try await reply
@@ -50,7 +34,7 @@ struct CommandAPITests {
         let (device, _) = try await gateway.login("thermo-s", token: token)
         async let reply = HTTPClient(gateway).post(
             "/api/devices/thermo-s/commands", #"{"name":"set_mode","args":{"mode":"off"}}"#)
-        _ = try await Self.answerNextCommand(device, status: status)
+        _ = try await device.answerNextCommand(status: status)
         #expect(try await reply.object["status"] as? String == name)
         await device.close()
         try await gateway.stop()
@@ -110,7 +94,7 @@ struct CommandAPITests {
             "/api/devices/raw-1/commands",
             #"{"name":"blink","args":{"1":{"type":"i16","value":225},"2":{"type":"str","value":"red"}}}"#
         )
-        let command = try await Self.answerNextCommand(device, fields: [Field(tag: 3, value: .u8(1))])
+        let command = try await device.answerNextCommand(fields: [Field(tag: 3, value: .u8(1))])
         #expect(command.name == "blink")
         #expect(command.arguments == [Field(tag: 1, value: .i16(225)), Field(tag: 2, value: .string("red"))])
         #expect((try await reply.object["result"] as? [String: Any])?["3"] as? Int == 1)

@@ -60,7 +60,7 @@ struct CommandQueueTests {
         let (device, _) = try await gateway.login("tracker-q", token: token)
         var received: [Field] = []
         for _ in ids {
-            let command = try await CommandAPITests.answerNextCommand(device)
+            let command = try await device.answerNextCommand()
             received += command.arguments
         }
         #expect(received == [180, 190, 200].map { Field(tag: 1, value: .i16($0)) })
@@ -145,7 +145,7 @@ struct CommandQueueTests {
 
         let second = try await TestGateway.start(dataDirectory: data)
         let (device, _) = try await second.login("sleeper", token: token)
-        let command = try await CommandAPITests.answerNextCommand(device)
+        let command = try await device.answerNextCommand()
         #expect(command.arguments == [Field(tag: 1, value: .i16(210))])
         #expect(try await Self.waitFor(HTTPClient(second), id, status: "ok"))
         await device.close()
@@ -161,7 +161,7 @@ struct CommandQueueTests {
         let id = try await Self.queue(
             HTTPClient(gateway), "watched", #"{"name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#)
         let (device, _) = try await gateway.login("watched", token: token)
-        _ = try await CommandAPITests.answerNextCommand(device)
+        _ = try await device.answerNextCommand()
         var seen: [String] = []
         for _ in 0..<3 {
             let message = try await client.next(type: "command_result") { $0["command_id"] as? String == id }

@@ -116,7 +116,7 @@ struct LiveFeedTests {
         client.send(
             #"{"type":"command","request_id":"r-1","device":"thermo-cmd","name":"set_setpoint","args":{"value":19.5},"timeout_ms":5000}"#
         )
-        let command = try await CommandAPITests.answerNextCommand(device, fields: [Field(tag: 1, value: .i16(195))])
+        let command = try await device.answerNextCommand(fields: [Field(tag: 1, value: .i16(195))])
         #expect(command.arguments == [Field(tag: 1, value: .i16(195))])
         // A client watching the device sees every step of the command's life, with its request ID.
         var steps: [String] = []

@@ -57,16 +57,4 @@ extension DeviceConnection {
         }
         return false
     }
-
-    /// Answers the next COMMAND with `status` and `fields`, returning the command.
-    func answerNextCommand(status: CommandStatus = .ok, fields: [Field] = []) async throws -> Command {
-        while let packet = try await self.receive(timeout: .seconds(10)) {
-            if case .command(let command) = packet.message {
-                try await self.send(
-                    .commandResult(CommandResult(commandID: command.commandID, status: status, fields: fields)), seq: 9)
-                return command
-            }
-        }
-        throw TestFailure("the device got no COMMAND")
-    }
 }

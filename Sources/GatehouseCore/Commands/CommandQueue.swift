@@ -42,6 +42,9 @@ public final class CommandQueue: Service {
     private let clock: WallClock
     private let threadPool: NIOThreadPool
     private let eventLoop: any EventLoop
+    /// Devices that have queued commands, so that a HELLO costs a database query only when something
+    /// waits for it; sharded, since every session open reads it.
+    private let devicesWithQueue = ShardedDictionary<Bool>()
     /// Devices whose queue a task is working, each with whether more was queued meanwhile.
     private let draining = Mutex<[String: Bool]>([:])
     /// Callers waiting for a command to end, by command ID: registered before the command can move, so
@@ -70,12 +73,17 @@ public final class CommandQueue: Service {
     }
 
     /// Commands that were on their way when the gateway last stopped may or may not have been carried
-    /// out, so they end `timeout` rather than go out twice. Runs before any device can connect.
+    /// out, so they end `timeout` rather than go out twice; the queued ones wait for their devices.
+    /// Runs before any device can connect.
     private func recoverAfterRestart() {
-        guard let interrupted = try? self.registry.commands(in: .sent) else { return }
-        for var record in interrupted {
-            record.advance(to: .timeout, atMs: self.clock.nowMilliseconds())
-            _ = try? self.registry.updateCommand(record, from: .sent)
+        if let interrupted = try? self.registry.commands(in: .sent) {
+            for var record in interrupted {
+                record.advance(to: .timeout, atMs: self.clock.nowMilliseconds())
+                _ = try? self.registry.updateCommand(record, from: .sent)
+            }
+        }
+        for deviceID in (try? self.registry.devicesWithQueuedCommands()) ?? [] {
+            self.markQueued(deviceID)
         }
     }
 
@@ -104,13 +112,15 @@ public final class CommandQueue: Service {
         }
         let stored = record
         let limit = self.queueLimit
-        try await self.store { registry throws(RegistryError) in
+        let accepted = try await self.store { registry throws(RegistryError) in
             if stored.status == .queued, try registry.queuedCommandCount(of: deviceID) >= limit {
                 return false
             }
             try registry.insertCommand(stored)
             return true
-        }.orThrow(.queueFull(limit: limit))
+        }
+        guard accepted else { throw .queueFull(limit: limit) }
+        if record.status == .queued { self.markQueued(deviceID) }
         self.publish(record)
         guard connected else { return record }
         let id = record.id
@@ -153,9 +163,14 @@ public final class CommandQueue: Service {
         }
     }
 
-    /// The device opened a session here: its queue goes out, in order.
+    /// The device opened a session here: its queue, if it has one, goes out in order.
     func deviceConnected(_ deviceID: String) {
+        guard self.devicesWithQueue[deviceID] != nil else { return }
         self.startDraining(deviceID)
+    }
+
+    private func markQueued(_ deviceID: String) {
+        self.devicesWithQueue.update(deviceID) { $0 = true }
     }
 
     /// Marks queued commands whose TTL passed `expired`, every `interval` until the task is cancelled.
@@ -207,7 +222,13 @@ public final class CommandQueue: Service {
 
     /// Sends the device's queued commands one after the other while its session lasts.
     private func drain(_ deviceID: String) async {
-        guard let queued = try? await self.commands(of: deviceID, status: .queued) else { return }
+        // Unmarked before reading, so a command queued meanwhile marks the device again; whatever this
+        // pass leaves queued marks it again too.
+        self.devicesWithQueue.update(deviceID) { $0 = nil }
+        guard let queued = try? await self.commands(of: deviceID, status: .queued) else {
+            self.markQueued(deviceID)
+            return
+        }
         for var record in queued {
             let now = self.clock.nowMilliseconds()
             if let expiry = record.expiresAtMs, expiry <= now {
@@ -220,6 +241,8 @@ public final class CommandQueue: Service {
                 if record.ttlMs == 0 {
                     record.advance(to: .offline, atMs: now)
                     _ = try? await self.transition(record, from: .queued)
+                } else {
+                    self.markQueued(deviceID)
                 }
                 continue
             }
@@ -232,6 +255,7 @@ public final class CommandQueue: Service {
             if outcome.status == .offline, record.ttlMs > 0 {
                 // The session ended between the check and the send: nothing went out, so it waits again.
                 record.advance(to: .queued, atMs: self.clock.nowMilliseconds())
+                self.markQueued(deviceID)
             } else {
                 record.advance(to: CommandState(outcome.status), atMs: self.clock.nowMilliseconds())
                 record.result = JSONValue(outcome.result)
@@ -312,12 +336,5 @@ public final class CommandQueue: Service {
 
     private static func newID() -> String {
         "cmd-" + (0..<8).map { _ in UInt8.random(in: 0...255) }.hexString
-    }
-}
-
-extension Bool {
-    /// Throws `rejection` unless true.
-    fileprivate func orThrow(_ rejection: CommandQueue.Rejection) throws(CommandQueue.Rejection) {
-        guard self else { throw rejection }
     }
 }

@@ -8,11 +8,21 @@ extension CommandRecord {
             ("ts", .int(self.history.last?.atMs ?? self.createdAtMs)), ("created_at_ms", .int(self.createdAtMs)),
             ("ttl_ms", .int(self.ttlMs)), ("expires_at_ms", self.expiresAtMs.map(JSONValue.int) ?? .null),
             ("timeout_ms", .int(self.timeoutMs)), ("result", self.result),
-            (
-                "history",
-                .array(
-                    self.history.map { .object([("status", .string($0.status.rawValue)), ("at_ms", .int($0.atMs))]) })
-            ),
+            ("history", .array(self.history.map(\.json))),
         ])
+    }
+}
+
+extension CommandRecord.Transition {
+    /// `{"status":…,"at_ms":…}`, in the API and in the database alike.
+    var json: JSONValue {
+        .object([("status", .string(self.status.rawValue)), ("at_ms", .int(self.atMs))])
+    }
+
+    init?(json: JSONValue) {
+        guard let status = json["status"]?.stringValue.flatMap(CommandState.init(rawValue:)),
+            let at = json["at_ms"]?.doubleValue
+        else { return nil }
+        self.init(status: status, atMs: Int64(at))
     }
 }

@@ -61,6 +61,14 @@ extension DeviceRegistry {
         }
     }
 
+    func devicesWithQueuedCommands() throws(RegistryError) -> [String] {
+        try self.database.withLock { database throws(RegistryError) in
+            try database.query(
+                "SELECT DISTINCT device_id FROM commands WHERE status = 'queued'", operation: "reading queued devices"
+            ) { $0.text(at: 0) ?? "" }
+        }
+    }
+
     /// Queued commands whose TTL has passed by `nowMs`.
     func commandsExpired(byMs nowMs: Int64) throws(RegistryError) -> [CommandRecord] {
         try self.commands(
@@ -110,18 +118,11 @@ extension DeviceRegistry {
     }
 
     private static func historyJSON(_ history: [CommandRecord.Transition]) -> String {
-        JSONValue.array(
-            history.map { .object([("status", .string($0.status.rawValue)), ("at_ms", .int($0.atMs))]) }
-        ).serialized()
+        JSONValue.array(history.map(\.json)).serialized()
     }
 
     private static func history(parsing text: String) -> [CommandRecord.Transition]? {
         guard case .array(let items)? = try? JSONValue.parse(text) else { return nil }
-        return items.compactMap { item in
-            guard let status = item["status"]?.stringValue.flatMap(CommandState.init(rawValue:)),
-                let at = item["at_ms"]?.doubleValue
-            else { return nil }
-            return CommandRecord.Transition(status: status, atMs: Int64(at))
-        }
+        return items.compactMap(CommandRecord.Transition.init(json:))
     }
 }

@@ -1,0 +1,16 @@
+public import DFP
+public import Simulator
+
+extension DeviceConnection {
+    /// Answers the next COMMAND the device receives with `status` and `fields`, returning the command.
+    public func answerNextCommand(status: CommandStatus = .ok, fields: [Field] = []) async throws -> Command {
+        while let packet = try await self.receive(timeout: .seconds(10)) {
+            if case .command(let command) = packet.message {
+                try await self.send(
+                    .commandResult(CommandResult(commandID: command.commandID, status: status, fields: fields)), seq: 9)
+                return command
+            }
+        }
+        throw TestFailure("the device got no COMMAND")
+    }
+}
