@@ -119,6 +119,7 @@ public final class MosquittoClient: Sendable {
         }
         try MosquittoError.check(code, "publishing to \(topic)")
         callbacks.register(messageID, completion: completion)
+        self.connection.wakeLoop()
     }
 
     /// Publishes and returns once the message is safe at the broker (see the completion variant).
@@ -142,6 +143,7 @@ public final class MosquittoClient: Sendable {
     public func subscribe(_ topic: String, qos: Int = 1) throws(MosquittoError) {
         let code = self.connection.callbacks.subscribe(
             MQTTSubscription(topic, qos: qos), handle: self.connection.handle)
+        self.connection.wakeLoop()
         guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
             return try MosquittoError.check(code, "subscribing to \(topic)")
         }
@@ -150,6 +152,7 @@ public final class MosquittoClient: Sendable {
     /// Ends a subscription made with `subscribe` or the configuration.
     public func unsubscribe(_ topic: String) throws(MosquittoError) {
         let code = self.connection.callbacks.unsubscribe(topic, handle: self.connection.handle)
+        self.connection.wakeLoop()
         guard code == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
             return try MosquittoError.check(code, "unsubscribing from \(topic)")
         }

@@ -5,6 +5,11 @@ import Synchronization
 
 /// The libmosquitto handle and the loop its network thread runs.
 ///
+/// The loop polls the socket itself rather than calling `mosquitto_loop`, which uses `select` and so
+/// cannot watch a descriptor past 1,023: a gateway holding thousands of device connections opens its
+/// broker sockets (and every reconnect's) well past that, and the bridge then never came up. Work
+/// other threads queue (publish, subscribe, disconnect) wakes the poll through a pipe of its own.
+///
 /// `@unchecked Sendable` because of `handle`, a C pointer: it is created in `init` and destroyed in
 /// `deinit`, which runs only after the network thread (which holds a reference) has returned, and in
 /// between it is used only through calls libmosquitto makes thread-safe once `mosquitto_threaded_set`
@@ -19,6 +24,11 @@ final class MosquittoConnection: @unchecked Sendable {
     /// Set when the network thread has returned; `exitWaiter` is resumed then.
     private let exit = Mutex<(exited: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
     private let logger: Logger
+    /// The pipe other threads write a byte to so that the network thread's poll returns.
+    private let wakeReader: Int32
+    private let wakeWriter: Int32
+    /// The network thread, which needs no waking for what its own callbacks queue.
+    private let networkThread = Atomic<UInt>(0)
 
     init(
         _ configuration: MosquittoClient.Configuration,
@@ -32,13 +42,64 @@ final class MosquittoConnection: @unchecked Sendable {
         guard let handle = mosquitto_new(configuration.clientID, configuration.cleanSession, context) else {
             throw MosquittoError(operation: "creating an MQTT client", code: Int32(MOSQ_ERR_NOMEM.rawValue))
         }
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else {
+            mosquitto_destroy(handle)
+            throw MosquittoError(operation: "creating the wake-up pipe", code: Int32(MOSQ_ERR_ERRNO.rawValue))
+        }
+        for end in pipeEnds {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        self.wakeReader = pipeEnds[0]
+        self.wakeWriter = pipeEnds[1]
         self.handle = handle
         do throws(MosquittoError) {
             try self.configure()
         } catch {
             mosquitto_destroy(handle)
+            close(pipeEnds[0])
+            close(pipeEnds[1])
             throw error
         }
+    }
+
+    /// Makes the network thread look at libmosquitto's queue now; called after queuing work from
+    /// another thread. A full pipe already holds a wake-up, so a failed write loses nothing.
+    func wakeLoop() {
+        guard pthread_self() != self.networkThread.load(ordering: .relaxed) else { return }
+        var byte: UInt8 = 1
+        _ = write(self.wakeWriter, &byte, 1)
+    }
+
+    /// One turn of the loop: waits at most `timeoutMs` for the socket or a wake-up, then reads what
+    /// arrived, writes what is queued and runs libmosquitto's keep-alive and retry timers, as
+    /// `mosquitto_loop` does.
+    private func serviceOnce(timeoutMs: Int32) -> Int32 {
+        let socket = mosquitto_socket(self.handle)
+        guard socket >= 0 else { return Int32(MOSQ_ERR_NO_CONN.rawValue) }
+        let wantsWrite = mosquitto_want_write(self.handle)
+        var descriptors = [
+            pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
+            pollfd(fd: self.wakeReader, events: Int16(POLLIN), revents: 0),
+        ]
+        if poll(&descriptors, 2, timeoutMs) < 0, errno != EINTR {
+            return Int32(MOSQ_ERR_ERRNO.rawValue)
+        }
+        if descriptors[1].revents != 0 {
+            var drained = [UInt8](repeating: 0, count: 64)
+            while read(self.wakeReader, &drained, drained.count) > 0 {}
+        }
+        if descriptors[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+            let code = mosquitto_loop_read(self.handle, 1)
+            guard code == Int32(MOSQ_ERR_SUCCESS.rawValue) else { return code }
+        }
+        // Including what the read's callbacks and other threads queued since the poll began.
+        if mosquitto_want_write(self.handle) {
+            let code = mosquitto_loop_write(self.handle, 1)
+            guard code == Int32(MOSQ_ERR_SUCCESS.rawValue) else { return code }
+        }
+        return mosquitto_loop_misc(self.handle)
     }
 
     private func configure() throws(MosquittoError) {
@@ -87,6 +148,7 @@ final class MosquittoConnection: @unchecked Sendable {
         if sendingDisconnect {
             mosquitto_disconnect(self.handle)
         }
+        self.wakeLoop()
     }
 
     /// Returns once the network thread has returned.
@@ -114,6 +176,7 @@ final class MosquittoConnection: @unchecked Sendable {
     /// The network thread's body: connect, run the loop, and after any failure wait and reconnect,
     /// until `stop`.
     func run() {
+        self.networkThread.store(pthread_self(), ordering: .relaxed)
         var backoff = ReconnectBackoff()
         var linked = false
         var everLinked = false
@@ -136,7 +199,7 @@ final class MosquittoConnection: @unchecked Sendable {
                     continue
                 }
             }
-            let code = mosquitto_loop(self.handle, 500, 1)
+            let code = self.serviceOnce(timeoutMs: 500)
             if code == Int32(MOSQ_ERR_SUCCESS.rawValue) {
                 if backoff.failures > 0, self.callbacks.isConnected {
                     backoff.reset()
@@ -152,7 +215,7 @@ final class MosquittoConnection: @unchecked Sendable {
         }
         if linked {
             // Writes the DISCONNECT `stop` queued, if any, and closes the socket.
-            _ = mosquitto_loop(self.handle, 100, 1)
+            _ = self.serviceOnce(timeoutMs: 100)
         }
         self.callbacks.disconnected()
         self.callbacks.abandonPending()
@@ -176,5 +239,7 @@ final class MosquittoConnection: @unchecked Sendable {
 
     deinit {
         mosquitto_destroy(self.handle)
+        close(self.wakeReader)
+        close(self.wakeWriter)
     }
 }
