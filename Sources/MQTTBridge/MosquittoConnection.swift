@@ -29,6 +29,9 @@ final class MosquittoConnection: @unchecked Sendable {
     private let wakeWriter: Int32
     /// The network thread, which needs no waking for what its own callbacks queue.
     private let networkThread = Atomic<UInt>(0)
+    /// Whether a wake-up is already on its way: at most one pipe write a loop turn, however many
+    /// publishes other threads make meanwhile.
+    private let wakePending = Atomic<Bool>(false)
 
     init(
         _ configuration: MosquittoClient.Configuration,
@@ -67,7 +70,9 @@ final class MosquittoConnection: @unchecked Sendable {
     /// Makes the network thread look at libmosquitto's queue now; called after queuing work from
     /// another thread. A full pipe already holds a wake-up, so a failed write loses nothing.
     func wakeLoop() {
-        guard pthread_self() != self.networkThread.load(ordering: .relaxed) else { return }
+        guard pthread_self() != self.networkThread.load(ordering: .relaxed),
+            !self.wakePending.exchange(true, ordering: .acquiringAndReleasing)
+        else { return }
         var byte: UInt8 = 1
         _ = write(self.wakeWriter, &byte, 1)
     }
@@ -89,6 +94,8 @@ final class MosquittoConnection: @unchecked Sendable {
         if descriptors[1].revents != 0 {
             var drained = [UInt8](repeating: 0, count: 64)
             while read(self.wakeReader, &drained, drained.count) > 0 {}
+            // Before looking at the queue below, so that work queued from now on wakes the next poll.
+            self.wakePending.store(false, ordering: .releasing)
         }
         if descriptors[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
             let code = mosquitto_loop_read(self.handle, 1)
