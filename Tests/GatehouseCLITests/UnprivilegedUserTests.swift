@@ -12,10 +12,18 @@ struct UnprivilegedUserTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
         let binaries = folder.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: binaries, withIntermediateDirectories: true)
-        for name in ["gatehouse", "gatehouse-sim"] {
-            try FileManager.default.copyItem(
-                at: GatehouseProcess.executable(named: name), to: binaries.appendingPathComponent(name))
-        }
+        // Copied by `cp`, so that the copies are never open for writing in this process: a process
+        // another test forks meanwhile would inherit that descriptor, and running the copy would then
+        // fail with ETXTBSY (seen).
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments =
+            ["gatehouse", "gatehouse-sim"].map { GatehouseProcess.executable(named: $0).path } + [
+                binaries.path
+            ]
+        try copy.run()
+        while copy.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(copy.terminationStatus == 0)
         let devices = folder.appendingPathComponent("devices")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: shippedDevicesDirectory), to: devices)
         let scenario = folder.appendingPathComponent("three.yaml")
