@@ -47,7 +47,7 @@ public struct MQTTBridge: Service {
         controlConfiguration.will = (
             topic: sink.topics.nodeStatus(sink.nodeID), payload: Array("offline".utf8), retain: true
         )
-        controlConfiguration.subscriptions = sink.topics.subscriptions
+        controlConfiguration.subscriptions = sink.topics.subscriptions(of: sink.nodeID)
         let logger = self.logger
         let connectionsUp = ConnectionCount(total: 1 + sink.data.count, metrics: sink.metrics)
         let control = try MosquittoClient(

@@ -12,23 +12,43 @@ extension MQTTBridgeSink: RemoteCommandForwarder {
             members.filter { $0.0 != "request_id" && $0.0 != "timeout_ms" } + [
                 ("request_id", .string(requestID)), ("timeout_ms", .int(milliseconds)),
             ])
-        return await withCheckedContinuation { continuation in
-            self.forwardedCommands.register(requestID, continuation)
-            let queued = self.control.offer(
-                OutboundMessage(topic: self.topics.commands(deviceID), payload: published.serializedBytes()))
-            guard queued else {
-                self.forwardedCommands.resolve(requestID, with: nil)
+        return await self.publishAwaitingAnswer(
+            OutboundMessage(topic: self.topics.commands(deviceID), payload: published.serializedBytes()),
+            answerKey: requestID, timeout: timeout)
+    }
+
+    /// Publishes the command on `node`'s deliveries topic and waits for that node's answer.
+    public func deliver(_ record: CommandRecord, through node: String) async -> SentCommandOutcome? {
+        let delivery = CommandDelivery(record, owner: self.nodeID, nowMs: WallClock().nowMilliseconds())
+        let answer = await self.publishAwaitingAnswer(
+            OutboundMessage(topic: self.topics.deliveries(node), payload: delivery.payload),
+            answerKey: record.id, timeout: .milliseconds(record.timeoutMs))
+        guard let answer, let status = answer["status"]?.stringValue.flatMap(CommandOutcomeStatus.init(rawValue:))
+        else { return nil }
+        return SentCommandOutcome(status: status, result: answer["result"] ?? .object([]))
+    }
+
+    /// Queues `message` and waits for the answer `resolveForwardedCommand` brings under `answerKey`, at
+    /// most `timeout` and the trip's margin.
+    private func publishAwaitingAnswer(_ message: OutboundMessage, answerKey: String, timeout: Duration) async
+        -> JSONValue?
+    {
+        await withCheckedContinuation { continuation in
+            self.forwardedCommands.register(answerKey, continuation)
+            guard self.control.offer(message) else {
+                self.forwardedCommands.resolve(answerKey, with: nil)
                 return
             }
             Task { [forwardedCommands] in
                 try? await Task.sleep(for: timeout + Self.forwardingMargin)
-                forwardedCommands.resolve(requestID, with: nil)
+                forwardedCommands.resolve(answerKey, with: nil)
             }
         }
     }
 
-    /// A result on the broker: if it answers a command this node forwarded, the waiting caller gets it.
-    func resolveForwardedCommand(requestID: String, result: JSONValue) {
-        self.forwardedCommands.resolve(requestID, with: result)
+    /// A result on the broker: if it answers a command this node forwarded or delivered, the waiting
+    /// caller gets it.
+    func resolveForwardedCommand(_ key: String, result: JSONValue) {
+        self.forwardedCommands.resolve(key, with: result)
     }
 }

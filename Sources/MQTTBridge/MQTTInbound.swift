@@ -10,6 +10,8 @@ import NIOCore
 /// - Other nodes' telemetry, events and statuses go to this node's dashboards.
 /// - Commands run where the device's session is; the node that answers for an offline device is
 ///   the one named in its last status (or, if that node is gone, the first online node by name).
+/// - A device that connects to another node gets this node's queued commands through it: the queue
+///   learns of the session here, and the other node's deliveries topic carries each command.
 final class MQTTInbound: Sendable {
     private let gateway: Gateway
     private let sink: MQTTBridgeSink
@@ -19,6 +21,7 @@ final class MQTTInbound: Sendable {
     /// echoes them back.
     private let ownTelemetryPrefix: [UInt8]
     private let ownEventPrefix: [UInt8]
+    private let recentDeliveries = RecentDeliveries()
 
     init(gateway: Gateway, sink: MQTTBridgeSink, eventLoops: any EventLoopGroup, logger: Logger) {
         self.gateway = gateway
@@ -73,13 +76,25 @@ final class MQTTInbound: Sendable {
                 let requestID = result["request_id"]?.stringValue,
                 result["status"]?.stringValue.flatMap(CommandState.init(rawValue:))?.isFinal ?? true
             else { return }
-            self.sink.resolveForwardedCommand(requestID: requestID, result: result)
+            self.sink.resolveForwardedCommand(requestID, result: result)
         case .node(let node):
             let online = message.payload == Array("online".utf8)
             self.gateway.cluster.setNode(node, online: online)
-            if !online, node != self.nodeID {
+            guard node != self.nodeID else { return }
+            if online {
+                self.gateway.commandQueue.nodeCameOnline(node)
+            } else {
                 self.markDevicesOffline(of: node)
             }
+        case .deliveries(let node):
+            guard node == self.nodeID, !message.retain else { return }
+            self.delivery(message.payload)
+        case .deliveryResults(let node):
+            guard node == self.nodeID,
+                let result = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)),
+                let commandID = result["command_id"]?.stringValue
+            else { return }
+            self.sink.resolveForwardedCommand(commandID, result: result)
         }
     }
 
@@ -120,6 +135,9 @@ final class MQTTInbound: Sendable {
                 // A stale status overwrote the device's retained one while its session is here.
                 self.sink.control.offerStatus(self.sink.statusMessage(self.liveStatus(of: session)))
             }
+        }
+        if status.online {
+            self.gateway.commandQueue.sessionChanged(of: deviceID)
         }
         self.forward(PeerMessage(kind: .status, deviceID: deviceID, node: status.node, text: text))
     }
@@ -183,6 +201,36 @@ final class MQTTInbound: Sendable {
             if cluster.isNodeOnline(status.node) { return false }
         }
         return (cluster.onlineNodes.first ?? self.nodeID) == self.nodeID
+    }
+
+    /// A queued command of another node for a device whose session is here: sent unless its deadline
+    /// passed (its owner then counts it `timeout` already) or this copy is a duplicate, and answered on
+    /// the owner's results topic; `offline` means the session is gone and nothing was sent.
+    private func delivery(_ payload: [UInt8]) {
+        guard let delivery = CommandDelivery(payload: payload) else {
+            self.gateway.peerLogger.log(level: .warning, "unreadable command delivery from the broker")
+            return
+        }
+        let remaining = delivery.deliverByMs - self.gateway.clock.nowMilliseconds()
+        guard remaining > 0, self.recentDeliveries.insert(delivery.commandID) else { return }
+        self.sink.metrics.commandsReceived.increment()
+        let gateway = self.gateway
+        let sink = self.sink
+        Task {
+            let outcome = await gateway.commands.execute(
+                deviceID: delivery.deviceID, name: delivery.name, arguments: delivery.arguments,
+                timeout: .milliseconds(remaining))
+            let answer = JSONValue.object([
+                ("type", .string("delivery_result")), ("node", .string(sink.nodeID)),
+                ("command_id", .string(delivery.commandID)), ("device", .string(delivery.deviceID)),
+                ("status", .string(outcome.status.rawValue)), ("result", JSONValue(outcome.result)),
+            ])
+            let message = OutboundMessage(
+                topic: sink.topics.deliveryResults(delivery.owner), payload: answer.serializedBytes())
+            if !sink.control.offer(message) {
+                sink.metrics.dropped.increment()
+            }
+        }
     }
 
     private func reject(_ reason: String, requestID: String?, deviceID: String) {

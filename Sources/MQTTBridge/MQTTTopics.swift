@@ -8,15 +8,20 @@ struct MQTTTopics: Sendable {
     func commands(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands" }
     func commandResult(_ deviceID: String) -> String { "\(self.prefix)/devices/\(deviceID)/commands/result" }
     func nodeStatus(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/status" }
+    /// Queued commands another node hands to `node` for a device whose session `node` holds.
+    func deliveries(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/deliveries" }
+    /// The answers to the deliveries `node` handed out.
+    func deliveryResults(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/deliveries/result" }
 
-    /// What every node subscribes to. Nodes, commands and results first, at QoS 1; the devices' retained
-    /// statuses last and at QoS 0, since they are current state, renewed at every reconnect, and at
-    /// QoS 1 a deployment's worth of them would overflow the broker's queue for this client.
-    var subscriptions: [MQTTSubscription] {
+    /// What node `node` subscribes to. Nodes, commands, results and its own deliveries first, at QoS 1;
+    /// the devices' retained statuses last and at QoS 0, since they are current state, renewed at every
+    /// reconnect, and at QoS 1 a deployment's worth of them would overflow the broker's queue for this
+    /// client.
+    func subscriptions(of node: String) -> [MQTTSubscription] {
         [
             MQTTSubscription("\(self.prefix)/nodes/+/status"), MQTTSubscription("\(self.prefix)/devices/+/commands"),
-            MQTTSubscription("\(self.prefix)/devices/+/commands/result"),
-            MQTTSubscription("\(self.prefix)/devices/+/status", qos: 0),
+            MQTTSubscription("\(self.prefix)/devices/+/commands/result"), MQTTSubscription(self.deliveries(node)),
+            MQTTSubscription(self.deliveryResults(node)), MQTTSubscription("\(self.prefix)/devices/+/status", qos: 0),
         ]
     }
 
@@ -34,6 +39,8 @@ struct MQTTTopics: Sendable {
         case commands(deviceID: String)
         case commandResult(deviceID: String)
         case node(String)
+        case deliveries(node: String)
+        case deliveryResults(node: String)
     }
 
     func subject(of topic: String) -> Subject? {
@@ -42,8 +49,12 @@ struct MQTTTopics: Sendable {
         let levels = topic.utf8.dropFirst(self.prefix.utf8.count + 1).split(
             separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
         ).map { String(decoding: $0, as: UTF8.self) }
-        if levels.count == 4, levels[0] == "devices", levels[2] == "commands", levels[3] == "result" {
-            return .commandResult(deviceID: levels[1])
+        if levels.count == 4, levels[3] == "result" {
+            switch (levels[0], levels[2]) {
+            case ("devices", "commands"): return .commandResult(deviceID: levels[1])
+            case ("nodes", "deliveries"): return .deliveryResults(node: levels[1])
+            default: return nil
+            }
         }
         guard levels.count == 3 else { return nil }
         switch (levels[0], levels[2]) {
@@ -52,6 +63,7 @@ struct MQTTTopics: Sendable {
         case ("devices", "events"): return .events(deviceID: levels[1])
         case ("devices", "commands"): return .commands(deviceID: levels[1])
         case ("nodes", "status"): return .node(levels[1])
+        case ("nodes", "deliveries"): return .deliveries(node: levels[1])
         default: return nil
         }
     }

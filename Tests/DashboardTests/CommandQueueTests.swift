@@ -7,46 +7,6 @@ import Testing
 
 @Suite("The durable command queue")
 struct CommandQueueTests {
-    /// Queues `body` for `device` and returns the command ID, checking the 202 and the record.
-    static func queue(_ api: HTTPClient, _ device: String, _ body: String) async throws -> String {
-        let reply = try await api.post("/api/devices/\(device)/commands", body)
-        #expect(reply.status == 202, "\(reply.text)")
-        #expect(reply.object["status"] as? String == "queued")
-        return try #require(reply.object["command_id"] as? String)
-    }
-
-    /// The statuses a command went through.
-    static func history(_ api: HTTPClient, _ id: String) async throws -> [String] {
-        let record = try await api.get("/api/commands/\(id)").object
-        return (record["history"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
-    }
-
-    /// Polls the command until it is `status`, at most `timeout`.
-    static func waitFor(_ api: HTTPClient, _ id: String, status: String, timeout: Duration = .seconds(10)) async throws
-        -> Bool
-    {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await api.get("/api/commands/\(id)").object["status"] as? String == status { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
-    /// Sends a PING and returns every COMMAND that arrives before its PONG: what the gateway had sent.
-    static func commandsBeforePong(_ device: DeviceConnection) async throws -> [Command] {
-        try await device.send(.ping, seq: 77)
-        var commands: [Command] = []
-        while let packet = try await device.receive(timeout: .seconds(10)) {
-            switch packet.message {
-            case .pong: return commands
-            case .command(let command): commands.append(command)
-            default: break
-            }
-        }
-        throw TestFailure("no PONG")
-    }
-
     @Test func commandsQueuedWhileOfflineGoOutInOrderAfterTheNextHello() async throws {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("tracker-q", profile: "thermostat")
@@ -54,8 +14,8 @@ struct CommandQueueTests {
         var ids: [String] = []
         for value in [18, 19, 20] {
             ids.append(
-                try await Self.queue(
-                    api, "tracker-q", #"{"name":"set_setpoint","args":{"value":\#(value)},"ttl_ms":60000}"#))
+                try await api.queueCommand(
+                    "tracker-q", #"{"name":"set_setpoint","args":{"value":\#(value)},"ttl_ms":60000}"#))
         }
         let (device, _) = try await gateway.login("tracker-q", token: token)
         var received: [Field] = []
@@ -65,8 +25,8 @@ struct CommandQueueTests {
         }
         #expect(received == [180, 190, 200].map { Field(tag: 1, value: .i16($0)) })
         for id in ids {
-            #expect(try await Self.waitFor(api, id, status: "ok"))
-            #expect(try await Self.history(api, id) == ["queued", "sent", "ok"])
+            #expect(try await api.waitForCommand(id, status: "ok"))
+            #expect(try await api.commandHistory(id) == ["queued", "sent", "ok"])
         }
         let listed = try await api.get("/api/devices/tracker-q/commands").array
         #expect(listed.compactMap { $0["command_id"] as? String } == ids)
@@ -80,11 +40,11 @@ struct CommandQueueTests {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("late", profile: "thermostat")
         let api = HTTPClient(gateway)
-        let id = try await Self.queue(api, "late", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":200}"#)
-        #expect(try await Self.waitFor(api, id, status: "expired"))
-        #expect(try await Self.history(api, id) == ["queued", "expired"])
+        let id = try await api.queueCommand("late", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":200}"#)
+        #expect(try await api.waitForCommand(id, status: "expired"))
+        #expect(try await api.commandHistory(id) == ["queued", "expired"])
         let (device, _) = try await gateway.login("late", token: token)
-        #expect(try await Self.commandsBeforePong(device).isEmpty)
+        #expect(try await device.commandsBeforePong().isEmpty)
         await device.close()
         try await gateway.stop()
     }
@@ -93,15 +53,15 @@ struct CommandQueueTests {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("fickle", profile: "thermostat")
         let api = HTTPClient(gateway)
-        let id = try await Self.queue(api, "fickle", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000}"#)
+        let id = try await api.queueCommand("fickle", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000}"#)
         let cancelled = try await api.delete("/api/commands/\(id)")
         #expect(cancelled.status == 200)
         #expect(cancelled.object["status"] as? String == "cancelled")
         #expect(try await api.delete("/api/commands/\(id)").status == 409)
         #expect(try await api.delete("/api/commands/cmd-none").status == 404)
         let (device, _) = try await gateway.login("fickle", token: token)
-        #expect(try await Self.commandsBeforePong(device).isEmpty)
-        #expect(try await Self.history(api, id) == ["queued", "cancelled"])
+        #expect(try await device.commandsBeforePong().isEmpty)
+        #expect(try await api.commandHistory(id) == ["queued", "cancelled"])
         await device.close()
         try await gateway.stop()
     }
@@ -111,8 +71,8 @@ struct CommandQueueTests {
         _ = try gateway.register("busy", profile: "thermostat")
         let api = HTTPClient(gateway)
         let body = #"{"name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#
-        _ = try await Self.queue(api, "busy", body)
-        _ = try await Self.queue(api, "busy", body)
+        _ = try await api.queueCommand("busy", body)
+        _ = try await api.queueCommand("busy", body)
         let refused = try await api.post("/api/devices/busy/commands", body)
         #expect(refused.status == 409)
         #expect((refused.object["error"] as? String)?.contains("queue full") == true)
@@ -124,11 +84,11 @@ struct CommandQueueTests {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("mute-q", profile: "thermostat")
         let api = HTTPClient(gateway)
-        let id = try await Self.queue(
-            api, "mute-q", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000,"timeout_ms":300}"#)
+        let id = try await api.queueCommand(
+            "mute-q", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000,"timeout_ms":300}"#)
         let (device, _) = try await gateway.login("mute-q", token: token)
-        #expect(try await Self.waitFor(api, id, status: "timeout"))
-        #expect(try await Self.history(api, id) == ["queued", "sent", "timeout"])
+        #expect(try await api.waitForCommand(id, status: "timeout"))
+        #expect(try await api.commandHistory(id) == ["queued", "sent", "timeout"])
         guard case .command? = try await device.receive()?.message else { throw TestFailure("no COMMAND") }
         await device.close()
         try await gateway.stop()
@@ -139,15 +99,15 @@ struct CommandQueueTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let first = try await TestGateway.start(dataDirectory: data)
         let token = try first.register("sleeper", profile: "thermostat")
-        let id = try await Self.queue(
-            HTTPClient(first), "sleeper", #"{"name":"set_setpoint","args":{"value":21},"ttl_ms":60000}"#)
+        let id = try await HTTPClient(first).queueCommand(
+            "sleeper", #"{"name":"set_setpoint","args":{"value":21},"ttl_ms":60000}"#)
         try await first.stop()
 
         let second = try await TestGateway.start(dataDirectory: data)
         let (device, _) = try await second.login("sleeper", token: token)
         let command = try await device.answerNextCommand()
         #expect(command.arguments == [Field(tag: 1, value: .i16(210))])
-        #expect(try await Self.waitFor(HTTPClient(second), id, status: "ok"))
+        #expect(try await HTTPClient(second).waitForCommand(id, status: "ok"))
         await device.close()
         try await second.stop()
     }
@@ -158,8 +118,8 @@ struct CommandQueueTests {
         let client = LiveFeedTestClient(port: gateway.httpPort, token: gateway.apiToken)
         defer { client.close() }
         _ = try await client.next(type: "snapshot")
-        let id = try await Self.queue(
-            HTTPClient(gateway), "watched", #"{"name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#)
+        let id = try await HTTPClient(gateway).queueCommand(
+            "watched", #"{"name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#)
         let (device, _) = try await gateway.login("watched", token: token)
         _ = try await device.answerNextCommand()
         var seen: [String] = []

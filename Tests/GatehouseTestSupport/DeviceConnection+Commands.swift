@@ -13,4 +13,18 @@ extension DeviceConnection {
         }
         throw TestFailure("the device got no COMMAND")
     }
+
+    /// Sends a PING and returns every COMMAND that arrives before its PONG: what the gateway had sent.
+    public func commandsBeforePong() async throws -> [Command] {
+        try await self.send(.ping, seq: 77)
+        var commands: [Command] = []
+        while let packet = try await self.receive(timeout: .seconds(10)) {
+            switch packet.message {
+            case .pong: return commands
+            case .command(let command): commands.append(command)
+            default: break
+            }
+        }
+        throw TestFailure("no PONG")
+    }
 }

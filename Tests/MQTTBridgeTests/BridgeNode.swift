@@ -9,9 +9,10 @@ func startNode(
     _ nodeID: String,
     on broker: TestBroker,
     watchedBy backend: MQTTTestClient,
+    dataDirectory: String? = nil,
     configure: (inout GatewaySettings) -> Void = { _ in }
 ) async throws -> TestGateway {
-    let node = try await TestGateway.start { settings in
+    let node = try await TestGateway.start(dataDirectory: dataDirectory) { settings in
         settings.mqtt = BrokerAddress(host: "127.0.0.1", port: broker.port)
         settings.nodeID = nodeID
         settings.allowUnknownDevices = true

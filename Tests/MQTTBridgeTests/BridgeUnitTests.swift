@@ -1,3 +1,5 @@
+import DFP
+import GatehouseCore
 import Testing
 
 @testable import MQTTBridge
@@ -13,9 +15,42 @@ struct BridgeUnitTests {
         #expect(topics.subject(of: "acme/gw/devices/t-1/commands") == .commands(deviceID: "t-1"))
         #expect(topics.subject(of: "acme/gw/devices/t-1/commands/result") == .commandResult(deviceID: "t-1"))
         #expect(topics.subject(of: "acme/gw/nodes/gw-2/status") == .node("gw-2"))
+        #expect(topics.subject(of: topics.deliveries("gw-2")) == .deliveries(node: "gw-2"))
+        #expect(topics.subject(of: topics.deliveryResults("gw-2")) == .deliveryResults(node: "gw-2"))
+        #expect(topics.subject(of: "acme/gw/nodes/gw-2/status/result") == nil)
         #expect(topics.subject(of: "acme/gwx/devices/t-1/status") == nil)
         #expect(topics.subject(of: "acme/gw/devices/t-1/other") == nil)
         #expect(topics.subject(of: "other/devices/t-1/status") == nil)
+    }
+
+    @Test func aDeliveryCarriesTheCommandsFieldsExactlyAndItsDeadline() throws {
+        let record = CommandRecord(
+            id: "cmd-0123456789abcdef", deviceID: "t-1", name: "set",
+            arguments: [
+                Field(tag: 1, value: .i16(-215)), Field(tag: 2, value: .string("auto")),
+                Field(tag: 3, value: .bytes([0, 255])),
+            ], node: "gw-1", createdAtMs: 0, ttlMs: 60_000, timeoutMs: 5_000, status: .sent, result: .object([]),
+            history: [], requestID: nil)
+        let delivery = try #require(
+            CommandDelivery(payload: CommandDelivery(record, owner: "gw-1", nowMs: 1_000).payload))
+        #expect(delivery.owner == "gw-1")
+        #expect(delivery.commandID == record.id)
+        #expect(delivery.deviceID == "t-1")
+        #expect(delivery.name == "set")
+        #expect(delivery.arguments == record.arguments)
+        #expect(delivery.deliverByMs == 6_000)
+        #expect(CommandDelivery(payload: Array(#"{"type":"delivery","node":"gw-1"}"#.utf8)) == nil)
+        #expect(CommandDelivery(payload: Array("not json".utf8)) == nil)
+    }
+
+    @Test func aDeliveryTakenOnceIsRecognizedAsADuplicateUntilItAgesOut() {
+        let recent = RecentDeliveries(capacity: 2)
+        #expect(recent.insert("a"))
+        #expect(!recent.insert("a"))
+        #expect(recent.insert("b"))
+        #expect(recent.insert("c"))
+        #expect(!recent.insert("b"))
+        #expect(recent.insert("a"))
     }
 
     @Test func reconnectDelaysGrowWithJitterUpToTheCap() {

@@ -42,6 +42,15 @@ public final class ClusterDirectory: Sendable {
         self.devices[deviceID]?.status
     }
 
+    /// The node other than `ownNode` that holds the device's session, as the broker last said, while
+    /// that node is up.
+    public func remoteNode(of deviceID: String, apartFrom ownNode: String) -> String? {
+        guard let status = self.status(of: deviceID), status.online, status.node != ownNode,
+            self.isNodeOnline(status.node)
+        else { return nil }
+        return status.node
+    }
+
     public func state(of deviceID: String) -> DeviceState? {
         self.devices[deviceID]
     }

@@ -1,6 +1,6 @@
 public import DFP
 import Foundation
-public import NIOCore
+import NIOCore
 import NIOPosix
 public import ServiceLifecycle
 import Synchronization
@@ -14,6 +14,11 @@ import Synchronization
 /// command found `sent` at start-up (the gateway stopped before the answer) ends `timeout`, never sent
 /// again. Each device's queue is worked by one task at a time, so commands arrive in the order they
 /// were accepted.
+///
+/// With several nodes, the node that accepted a command keeps its record and alone sends it. When the
+/// device's next session opens on another node (the broker's status says so), this node marks the
+/// command `sent` and hands it to that node, which writes it to the device and answers; the record,
+/// its transitions and its messages stay with this node. So no two nodes ever send one command.
 public final class CommandQueue: Service {
     /// Why a command was not accepted, or a cancel refused.
     public enum Rejection: Error, Equatable, CustomStringConvertible {
@@ -37,6 +42,8 @@ public final class CommandQueue: Service {
     private let sessions: SessionTable
     private let service: CommandService
     private let events: EventHub
+    private let cluster: ClusterDirectory
+    private let remote: (any RemoteCommandForwarder)?
     private let nodeID: String
     private let queueLimit: Int
     private let clock: WallClock
@@ -58,12 +65,14 @@ public final class CommandQueue: Service {
 
     init(
         registry: DeviceRegistry, sessions: SessionTable, service: CommandService, events: EventHub,
-        settings: GatewaySettings, clock: WallClock
+        cluster: ClusterDirectory, remote: (any RemoteCommandForwarder)?, settings: GatewaySettings, clock: WallClock
     ) {
         self.registry = registry
         self.sessions = sessions
         self.service = service
         self.events = events
+        self.cluster = cluster
+        self.remote = remote
         self.nodeID = settings.nodeID
         self.queueLimit = settings.commandQueueLimit
         self.clock = clock
@@ -94,7 +103,7 @@ public final class CommandQueue: Service {
         }
     }
 
-    /// Accepts a command for `deviceID`. When the device is connected here it is sent at once and the
+    /// Accepts a command for `deviceID`. When the device is connected (here, or on another node) it is sent at once and the
     /// record returned when it ends (or when `timeout` and a margin have passed: a long queue ahead of
     /// it); otherwise a command with a TTL stays `queued` and one without ends `offline`.
     public func submit(
@@ -106,7 +115,7 @@ public final class CommandQueue: Service {
             createdAtMs: now, ttlMs: max(0, ttl.inNanoseconds / 1_000_000),
             timeoutMs: timeout.inNanoseconds / 1_000_000,
             status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)], requestID: requestID)
-        let connected = self.sessions.session(for: deviceID) != nil
+        let connected = self.route(to: deviceID) != nil
         if !connected && record.ttlMs == 0 {
             record.advance(to: .offline, atMs: now)
         }
@@ -163,10 +172,19 @@ public final class CommandQueue: Service {
         }
     }
 
-    /// The device opened a session here: its queue, if it has one, goes out in order.
-    func deviceConnected(_ deviceID: String) {
+    /// The device's session opened or closed here, or opened on another node: its queue, if it has
+    /// one, goes out in order (or, with no session anywhere, its commands without a TTL end `offline`).
+    public func sessionChanged(of deviceID: String) {
         guard self.devicesWithQueue[deviceID] != nil else { return }
         self.startDraining(deviceID)
+    }
+
+    /// Another node came up: the queues of devices the broker shows connected there go to it.
+    public func nodeCameOnline(_ node: String) {
+        for deviceID in self.devicesWithQueue.all().keys
+        where self.cluster.remoteNode(of: deviceID, apartFrom: self.nodeID) == node {
+            self.startDraining(deviceID)
+        }
     }
 
     private func markQueued(_ deviceID: String) {
@@ -236,7 +254,7 @@ public final class CommandQueue: Service {
                 _ = try? await self.transition(record, from: .queued)
                 continue
             }
-            guard self.sessions.session(for: deviceID) != nil else {
+            guard let route = self.route(to: deviceID) else {
                 // No TTL means now or never.
                 if record.ttlMs == 0 {
                     record.advance(to: .offline, atMs: now)
@@ -246,22 +264,44 @@ public final class CommandQueue: Service {
                 }
                 continue
             }
-            record.advance(to: .sent, atMs: now)
+            record.advance(to: .sent, atMs: now, through: route.node)
             // Written before it goes out: a crash from here on ends it `timeout`, never sends it twice.
             guard (try? await self.transition(record, from: .queued)) == true else { continue }
-            let outcome = await self.service.execute(
-                deviceID: deviceID, name: record.name, arguments: record.arguments,
-                timeout: .milliseconds(record.timeoutMs))
+            let outcome = await self.send(record, by: route)
             if outcome.status == .offline, record.ttlMs > 0 {
                 // The session ended between the check and the send: nothing went out, so it waits again.
                 record.advance(to: .queued, atMs: self.clock.nowMilliseconds())
                 self.markQueued(deviceID)
             } else {
                 record.advance(to: CommandState(outcome.status), atMs: self.clock.nowMilliseconds())
-                record.result = JSONValue(outcome.result)
+                record.result = outcome.result
             }
             _ = try? await self.transition(record, from: .sent)
         }
+    }
+
+    /// Where a device's commands go: its session here, or the node that holds it.
+    private struct Route {
+        var remote: (forwarder: any RemoteCommandForwarder, node: String)?
+        var node: String? { self.remote?.node }
+    }
+
+    private func route(to deviceID: String) -> Route? {
+        if self.sessions.session(for: deviceID) != nil { return Route() }
+        guard let remote = self.remote, let node = self.cluster.remoteNode(of: deviceID, apartFrom: self.nodeID)
+        else { return nil }
+        return Route(remote: (remote, node))
+    }
+
+    private func send(_ record: CommandRecord, by route: Route) async -> SentCommandOutcome {
+        if let (forwarder, node) = route.remote {
+            return await forwarder.deliver(record, through: node)
+                ?? SentCommandOutcome(status: .timeout, result: .object([]))
+        }
+        let outcome = await self.service.execute(
+            deviceID: record.deviceID, name: record.name, arguments: record.arguments,
+            timeout: .milliseconds(record.timeoutMs))
+        return SentCommandOutcome(status: outcome.status, result: JSONValue(outcome.result))
     }
 
     // MARK: - Transitions

@@ -7,6 +7,8 @@ public struct CommandRecord: Sendable {
     public struct Transition: Sendable, Equatable {
         public var status: CommandState
         public var atMs: Int64
+        /// The other node that carried a `sent` to the device; nil when it was this one.
+        public var node: String?
     }
 
     /// `cmd-` and 16 hex digits, unique across nodes.
@@ -28,11 +30,29 @@ public struct CommandRecord: Sendable {
     /// message about it.
     public var requestID: String?
 
+    public init(
+        id: String, deviceID: String, name: String, arguments: [Field], node: String, createdAtMs: Int64, ttlMs: Int64,
+        timeoutMs: Int64, status: CommandState, result: JSONValue, history: [Transition], requestID: String?
+    ) {
+        self.id = id
+        self.deviceID = deviceID
+        self.name = name
+        self.arguments = arguments
+        self.node = node
+        self.createdAtMs = createdAtMs
+        self.ttlMs = ttlMs
+        self.timeoutMs = timeoutMs
+        self.status = status
+        self.result = result
+        self.history = history
+        self.requestID = requestID
+    }
+
     public var expiresAtMs: Int64? { self.ttlMs > 0 ? self.createdAtMs + self.ttlMs : nil }
 
     /// The record moved on to `status` at `atMs`.
-    mutating func advance(to status: CommandState, atMs: Int64) {
+    mutating func advance(to status: CommandState, atMs: Int64, through node: String? = nil) {
         self.status = status
-        self.history.append(Transition(status: status, atMs: atMs))
+        self.history.append(Transition(status: status, atMs: atMs, node: node))
     }
 }

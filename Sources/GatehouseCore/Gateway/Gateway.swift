@@ -56,7 +56,7 @@ public final class Gateway: Sendable {
         self.clock = WallClock()
         self.commandQueue = CommandQueue(
             registry: registry, sessions: self.sessions, service: self.commands, events: self.events,
-            settings: settings, clock: self.clock)
+            cluster: cluster, remote: remoteCommands, settings: settings, clock: self.clock)
         self.logger = logger
         self.peerLogger = RateLimitedLogger(logger: logger)
     }
@@ -125,7 +125,7 @@ public final class Gateway: Sendable {
             timestampMs: session.connectedAtMs
         )
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
-        self.commandQueue.deviceConnected(session.deviceID)
+        self.commandQueue.sessionChanged(of: session.deviceID)
     }
 
     /// The profile to read a command for `deviceID` with: its session's, or its registration's when it
@@ -145,10 +145,7 @@ public final class Gateway: Sendable {
 
     /// The other node that holds the device's session, as the broker last said, while that node is up.
     public func remoteNode(of deviceID: String) -> String? {
-        guard let status = self.cluster.status(of: deviceID), status.online, status.node != self.settings.nodeID,
-            self.cluster.isNodeOnline(status.node)
-        else { return nil }
-        return status.node
+        self.cluster.remoteNode(of: deviceID, apartFrom: self.settings.nodeID)
     }
 
     /// Ends `session` because the device opened a newer one on another node (learned from the broker):
@@ -183,6 +180,6 @@ public final class Gateway: Sendable {
             session: session, node: self.settings.nodeID, online: false, reason: reason,
             timestampMs: self.clock.nowMilliseconds())
         _ = self.events.publish(.status(change), durable: false, on: session.eventLoop)
-        self.commandQueue.deviceConnected(session.deviceID)
+        self.commandQueue.sessionChanged(of: session.deviceID)
     }
 }

@@ -14,15 +14,17 @@ extension CommandRecord {
 }
 
 extension CommandRecord.Transition {
-    /// `{"status":…,"at_ms":…}`, in the API and in the database alike.
+    /// `{"status":…,"at_ms":…}` (and `"node"` when another node carried it), in the API and in the
+    /// database alike.
     var json: JSONValue {
-        .object([("status", .string(self.status.rawValue)), ("at_ms", .int(self.atMs))])
+        let step: [(String, JSONValue)] = [("status", .string(self.status.rawValue)), ("at_ms", .int(self.atMs))]
+        return .object(step + (self.node.map { [("node", .string($0))] } ?? []))
     }
 
     init?(json: JSONValue) {
         guard let status = json["status"]?.stringValue.flatMap(CommandState.init(rawValue:)),
             let at = json["at_ms"]?.doubleValue
         else { return nil }
-        self.init(status: status, atMs: Int64(at))
+        self.init(status: status, atMs: Int64(at), node: json["node"]?.stringValue)
     }
 }
