@@ -7,7 +7,10 @@ result is a race. This drives Chromium over the DevTools protocol on --remote-de
 (Python standard library only), polls the DOM in real time until every --wait-for string is in
 it (or --timeout passes), then prints document.documentElement.outerHTML.
 
-    python3 dump-dom.py [--wait-for TEXT]... [--timeout SECONDS] [--screenshot PNG] [--chromium PATH] URL
+--run JS steps act on the page the way an operator would (fill a form, press a button); steps run in
+the order given, each --wait-for waiting until its text is in the DOM before the next step starts.
+
+    python3 dump-dom.py [--wait-for TEXT | --run JS]... [--timeout SECONDS] [--screenshot PNG] [--chromium PATH] URL
 
 Exit status: 0 when all strings appeared, 1 on timeout (the DOM is printed either way), 2 when
 Chromium could not be driven.
@@ -90,29 +93,63 @@ def screenshot(pipe, session, path):
         file.write(base64.b64decode(data))
 
 
-def dump(pipe, url, wait_for, timeout, screenshot_path=None):
+def run_script(pipe, session, script):
+    reply = pipe.call('Runtime.evaluate', session=session, expression=script)
+    if 'exceptionDetails' in reply:
+        raise RuntimeError(f"{script!r} threw: {reply['exceptionDetails'].get('exception', {}).get('description')}")
+
+
+def current_html(pipe, session):
+    # Empty while the page is still navigating (there is no document element yet).
+    reply = pipe.call('Runtime.evaluate', session=session, returnByValue=True,
+                      expression='document.documentElement.outerHTML')
+    return reply['result'].get('value') or ''
+
+
+def dump(pipe, url, steps, timeout, screenshot_path=None):
+    """Runs the steps in order; returns the last DOM seen and whether every --wait-for text appeared."""
     targets = pipe.call('Target.getTargets')['targetInfos']
     page = next(t for t in targets if t['type'] == 'page')
     session = pipe.call('Target.attachToTarget', targetId=page['targetId'], flatten=True)['sessionId']
     pipe.call('Page.navigate', session=session, url=url)
     deadline = time.monotonic() + timeout
-    while True:
-        html = pipe.call('Runtime.evaluate', session=session, returnByValue=True,
-                         expression='document.documentElement.outerHTML')['result'].get('value') or ''
-        found = all(text in html for text in wait_for)
-        if found or time.monotonic() >= deadline:
-            if screenshot_path:
-                time.sleep(1)  # let the page's next render (at most 4 a second) and charts catch up
-                screenshot(pipe, session, screenshot_path)
-            return html, found
-        time.sleep(0.1)
+    found = True
+    html = ''
+    for kind, value in steps + [('wait', '')]:
+        if kind == 'run':
+            run_script(pipe, session, value)
+            continue
+        while True:
+            html = current_html(pipe, session)
+            if value in html:
+                break
+            if time.monotonic() >= deadline:
+                print(f'dump_dom: timed out waiting for {value!r}', file=sys.stderr)
+                found = False
+                break
+            time.sleep(0.1)
+        if not found:
+            break
+    if screenshot_path:
+        time.sleep(1)  # let the page's next render (at most 4 a second) and charts catch up
+        screenshot(pipe, session, screenshot_path)
+    return html, found
+
+
+class Step(argparse.Action):
+    """Keeps --wait-for and --run in one list, in command-line order."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.steps = (namespace.steps or []) + [('wait' if option_string == '--wait-for' else 'run', value)]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('url')
-    parser.add_argument('--wait-for', action='append', default=[], metavar='TEXT',
-                        help='dump once the DOM contains TEXT (repeatable); without it, wait --timeout')
+    parser.add_argument('--wait-for', action=Step, dest='steps', default=[], metavar='TEXT',
+                        help='wait until the DOM contains TEXT (repeatable)')
+    parser.add_argument('--run', action=Step, dest='steps', metavar='JS',
+                        help='evaluate JS in the page, after the steps before it (repeatable)')
     parser.add_argument('--timeout', type=float, default=10.0, metavar='SECONDS')
     parser.add_argument('--chromium', default='chromium')
     parser.add_argument('--window-size', default='1400,900')
@@ -123,7 +160,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='dump-dom-') as profile_dir:
         process, pipe = launch(args.chromium, profile_dir, width, height)
         try:
-            html, found = dump(pipe, args.url, args.wait_for, args.timeout, args.screenshot)
+            html, found = dump(pipe, args.url, args.steps, args.timeout, args.screenshot)
         except (RuntimeError, TimeoutError, EOFError, StopIteration) as err:
             print(f'dump_dom: {err!r}', file=sys.stderr)
             return 2
@@ -134,8 +171,6 @@ def main():
                 process.kill()
             process.wait(timeout=10)
     sys.stdout.write('<!DOCTYPE html>\n' + html + '\n')
-    if not found:
-        print(f'dump_dom: timed out after {args.timeout} s waiting for {args.wait_for}', file=sys.stderr)
     return 0 if found else 1
 
 

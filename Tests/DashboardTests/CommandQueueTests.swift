@@ -32,6 +32,10 @@ struct CommandQueueTests {
         #expect(listed.compactMap { $0["command_id"] as? String } == ids)
         #expect(try await api.get("/api/devices/tracker-q/commands?status=queued").array.isEmpty)
         #expect(try await api.get("/api/devices/tracker-q/commands?status=nonsense").status == 400)
+        let newest = try await api.get("/api/devices/tracker-q/commands?limit=2").array
+        #expect(newest.compactMap { $0["command_id"] as? String } == Array(ids.suffix(2)))
+        #expect(newest.first?["args"] as? [String: Int] == ["value": 19])
+        #expect(try await api.get("/api/devices/tracker-q/commands?limit=0").status == 400)
         await device.close()
         try await gateway.stop()
     }

@@ -29,7 +29,8 @@ struct BridgeUnitTests {
             arguments: [
                 Field(tag: 1, value: .i16(-215)), Field(tag: 2, value: .string("auto")),
                 Field(tag: 3, value: .bytes([0, 255])),
-            ], node: "gw-1", createdAtMs: 0, ttlMs: 60_000, timeoutMs: 5_000, status: .sent, result: .object([]),
+            ], args: .object([]), node: "gw-1", createdAtMs: 0, ttlMs: 60_000, timeoutMs: 5_000, status: .sent,
+            result: .object([]),
             history: [], requestID: nil)
         let delivery = try #require(
             CommandDelivery(payload: CommandDelivery(record, owner: "gw-1", nowMs: 1_000).payload))

@@ -23,8 +23,15 @@ struct CommandAPI: Sendable {
                 }
                 status = known
             }
+            var limit = 500
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let number = Int(text), (1...500).contains(number) else {
+                    return Response.jsonError("\"limit\" must be a whole number from 1 to 500", status: .badRequest)
+                }
+                limit = number
+            }
             do throws(CommandQueue.Rejection) {
-                let records = try await self.gateway.commandQueue.commands(of: id, status: status)
+                let records = try await self.gateway.commandQueue.commands(of: id, status: status, limit: limit)
                 return Response.json(.array(records.map(\.json)))
             } catch {
                 return Response.jsonError(error.description, status: .internalServerError)

@@ -17,6 +17,8 @@ const EVENT_LOG_SIZE = 200;       // events kept per device
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 15000;
 const COMMAND_GRACE_MS = 5000;    // wait this long past a command's timeout before giving up on it
+const COMMAND_HISTORY_SIZE = 50;  // commands listed for the selected device, newest first
+const FINAL_COMMAND_STATUSES = new Set(['ok', 'failed', 'unsupported', 'busy', 'timeout', 'expired', 'cancelled', 'offline', 'invalid']);
 const TOAST_MS = 6000;
 
 // Device properties a status message may carry besides online/reason/session_id; merged when
@@ -38,11 +40,12 @@ const state = {
   histories: new Map(),     // device id -> Map(field -> {ts: [], values: []}); insertion order = LRU
   commandResults: new Map(),// device id -> the last command sent to it and its outcome
   pending: new Map(),       // request_id -> {device, timer} for commands awaiting a result
+  commandLog: { device: null, records: new Map() }, // the selected device's commands by command_id
   feed: { state: 'connecting', retryAt: 0 },
 };
 
 // What needs redrawing. Set freely by message handlers; cleared by render().
-const dirty = { list: true, table: true, header: true, detail: true, charts: true, events: true, form: true, result: true };
+const dirty = { list: true, table: true, header: true, detail: true, charts: true, events: true, form: true, result: true, commands: true };
 
 const idCollator = new Intl.Collator(undefined, { numeric: true });
 const els = {};               // DOM elements by id, looked up once
@@ -247,12 +250,23 @@ function applyStatus(msg) {
   }
 }
 
+// Every step of every command (this dashboard's or not) updates the history of the selected
+// device. A command this dashboard sent is waited for until it ends, or until it is queued for a
+// device that is away (that may take hours: the history shows the rest); later steps of the
+// command shown in the result box still update it.
 function applyCommandResult(msg) {
+  noteCommandRecord(msg);
+  const outcome = { status: msg.status, result: msg.result, command_id: msg.command_id, error: msg.error };
   const pending = state.pending.get(msg.request_id);
-  if (!pending) return; // another dashboard's command, or one we already gave up on
-  clearTimeout(pending.timer);
-  state.pending.delete(msg.request_id);
-  setCommandOutcome(msg.device, { status: msg.status, result: msg.result, command_id: msg.command_id });
+  if (pending) {
+    if (FINAL_COMMAND_STATUSES.has(msg.status) || (msg.status === 'queued' && msg.ttl_ms > 0)) {
+      clearTimeout(pending.timer);
+      state.pending.delete(msg.request_id);
+    }
+    setCommandOutcome(msg.device, outcome);
+  } else if (msg.command_id && state.commandResults.get(msg.device)?.command_id === msg.command_id) {
+    setCommandOutcome(msg.device, outcome);
+  }
 }
 
 // Telemetry, events or status for a device the snapshot did not have: add it to the table.
@@ -386,6 +400,7 @@ function render() {
   if (now - render.lastClock >= CLOCK_REFRESH_MS) {
     render.lastClock = now;
     dirty.table = dirty.detail = dirty.header = true; // relative times move on
+    if (hasQueuedCommands()) dirty.commands = true; // so do their expiry countdowns
   }
   if (dirty.list) rebuildVisibleIds();
   if (dirty.header) renderHeader(now);
@@ -522,7 +537,8 @@ function select(id) {
   if (id !== null) startHistory(id);
   els.charts.replaceChildren();
   chartCards.clear();
-  dirty.table = dirty.detail = dirty.charts = dirty.events = dirty.form = dirty.result = true;
+  loadCommandHistory(id);
+  dirty.table = dirty.detail = dirty.charts = dirty.events = dirty.form = dirty.result = dirty.commands = true;
 }
 
 function renderDetail(now) {
@@ -532,6 +548,7 @@ function renderDetail(now) {
   if (dirty.events) renderEvents(device);
   if (dirty.form) buildCommandForm(device);
   if (dirty.result) renderCommandResult();
+  if (dirty.commands) renderCommandHistory(now);
 }
 
 function renderFacts(device, now) {
@@ -801,8 +818,12 @@ function readCommandForm() {
   if (!name) throw new Error('choose a command');
   const timeoutMs = Number(els.commandTimeout.value);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error('the timeout must be a positive whole number of ms');
+  const ttlSeconds = Number(els.commandTtl.value);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 2592000) throw new Error('queue for 0 to 2592000 s (30 days)');
   const args = form['raw-args'] ? parseRawArgs(form['raw-args'].value) : readArgInputs();
-  return { name, args, timeout_ms: timeoutMs };
+  const command = { name, args, timeout_ms: timeoutMs };
+  if (ttlSeconds > 0) command.ttl_ms = ttlSeconds * 1000;
+  return command;
 }
 
 function readArgInputs() {
@@ -842,7 +863,10 @@ function sendCommand(deviceId, command) {
     return;
   }
   api(`/api/devices/${encodeURIComponent(deviceId)}/commands`, { method: 'POST', body: JSON.stringify(command) })
-    .then((answer) => setCommandOutcome(deviceId, answer))
+    .then((answer) => {
+      noteCommandRecord(answer);
+      setCommandOutcome(deviceId, answer);
+    })
     .catch((err) => (err instanceof AuthError ? rejectToken() : setCommandOutcome(deviceId, { status: 'error', error: err.message })));
 }
 
@@ -878,7 +902,7 @@ function renderCommandResult() {
   badge.className = `badge status-${outcome.status}`;
   badge.textContent = outcome.status === 'pending' ? 'sending…' : outcome.status;
   const title = document.createElement('span');
-  title.textContent = [outcome.name, outcome.command_id != null ? `#${outcome.command_id}` : '', formatClock(outcome.at)]
+  title.textContent = [outcome.name, outcome.command_id ?? '', formatClock(outcome.at)]
     .filter(Boolean).join(' · ');
   const detail = document.createElement('div');
   detail.className = 'result-fields';
@@ -891,6 +915,125 @@ function resultText(outcome) {
   const device = state.devices.get(state.selected);
   const resultFields = profileOf(device)?.commands?.[outcome.name]?.result;
   return formatFields(outcome.result, resultFields);
+}
+
+// -- Command history --------------------------------------------------------------------------
+
+// The server keeps every command's record; the page lists the selected device's newest ones,
+// loaded once on selection and then kept current by the live feed's command_result messages.
+function loadCommandHistory(id) {
+  state.commandLog = { device: id, records: new Map() };
+  if (id === null) return;
+  api(`/api/devices/${encodeURIComponent(id)}/commands?limit=${COMMAND_HISTORY_SIZE}`)
+    .then((records) => {
+      if (state.commandLog.device !== id) return; // another device was selected meanwhile
+      for (const record of records) noteCommandRecord(record, { onlyIfNewer: true });
+    })
+    .catch((err) => (err instanceof AuthError ? rejectToken() : toast('error', `Command history: ${err.message}`)));
+}
+
+// A record (from REST or a command_result message) for the listed device; a message from the
+// live feed may be newer than the REST answer that arrives after it, so the longer history wins.
+function noteCommandRecord(record, { onlyIfNewer = false } = {}) {
+  const log = state.commandLog;
+  if (!record?.command_id || !record.history || record.device !== log.device) return;
+  const known = log.records.get(record.command_id);
+  if (onlyIfNewer && known && known.history.length >= record.history.length) return;
+  log.records.set(record.command_id, record);
+  if (log.records.size > COMMAND_HISTORY_SIZE) {
+    const oldest = [...log.records.values()].sort(byCreation)[0];
+    log.records.delete(oldest.command_id);
+  }
+  dirty.commands = true;
+}
+
+function byCreation(a, b) {
+  return a.created_at_ms - b.created_at_ms || a.history[0].at_ms - b.history[0].at_ms;
+}
+
+function hasQueuedCommands() {
+  for (const record of state.commandLog.records.values()) if (record.status === 'queued') return true;
+  return false;
+}
+
+function renderCommandHistory(now) {
+  dirty.commands = false;
+  const records = [...state.commandLog.records.values()].sort(byCreation).reverse();
+  els.commandHistory.replaceChildren(...records.map((record) => commandItem(record, now)));
+  els.commandHistoryEmpty.hidden = records.length > 0;
+}
+
+function commandItem(record, now) {
+  const li = document.createElement('li');
+  li.className = 'command-entry';
+  li.dataset.commandId = record.command_id;
+  const badge = document.createElement('span');
+  badge.className = `badge status-${record.status}`;
+  badge.textContent = record.status;
+  const name = document.createElement('b');
+  name.textContent = record.name;
+  const args = document.createElement('span');
+  args.className = 'command-args-text';
+  const device = state.devices.get(record.device);
+  const argSpecs = profileOf(device)?.commands?.[record.name]?.args || {};
+  args.textContent = Object.entries(record.args || {})
+    .map(([arg, value]) => `${fieldLabel(arg)}=${formatWithUnit(value, argSpecs[arg]?.unit)}`)
+    .join(' ');
+  const head = document.createElement('div');
+  head.className = 'command-head';
+  head.append(badge, name, args);
+  if (record.status === 'queued') {
+    const expiry = document.createElement('span');
+    expiry.className = 'command-expiry';
+    expiry.textContent = record.expires_at_ms != null ? `expires ${formatIn(record.expires_at_ms, now)}` : '';
+    const cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'command-cancel';
+    cancel.dataset.cancel = record.command_id;
+    cancel.textContent = 'Cancel';
+    head.append(expiry, cancel);
+  }
+  const steps = document.createElement('div');
+  steps.className = 'command-steps';
+  steps.textContent = record.history
+    .map((step) => `${step.status} ${formatMoment(step.at_ms, now)}${step.node ? ` via ${step.node}` : ''}`)
+    .join(' → ');
+  li.append(head, steps);
+  const result = formatFields(record.result, profileOf(device)?.commands?.[record.name]?.result);
+  if (result) {
+    const fields = document.createElement('div');
+    fields.className = 'result-fields';
+    fields.textContent = result;
+    li.append(fields);
+  }
+  li.title = `${record.command_id}${record.request_id ? ` · request ${record.request_id}` : ''} · node ${record.node}`;
+  return li;
+}
+
+// A queue may hold a command for days: the date is shown unless it is today.
+function formatMoment(ms, now) {
+  return new Date(ms).toDateString() === new Date(now).toDateString() ? formatClock(ms) : formatDateTime(ms);
+}
+
+function formatIn(ms, now) {
+  const s = Math.max(0, Math.round((ms - now) / 1000));
+  if (s < 60) return `in ${s} s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)} min`;
+  if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
+  return `in ${Math.floor(s / 86400)} d`;
+}
+
+function onCommandHistoryClick(event) {
+  const id = event.target.closest('[data-cancel]')?.dataset.cancel;
+  if (!id) return;
+  event.target.disabled = true;
+  api(`/api/commands/${encodeURIComponent(id)}`, { method: 'DELETE' })
+    .then((record) => noteCommandRecord(record))
+    .catch((err) => {
+      event.target.disabled = false;
+      if (err instanceof AuthError) rejectToken();
+      else toast('error', `Cancel failed: ${err.message} (it may have been sent already)`);
+    });
 }
 
 // -- Notices ----------------------------------------------------------------------------------
@@ -952,6 +1095,7 @@ function bindUi() {
     if (event.key === 'Escape' && state.selected !== null) select(null);
   });
   els.commandForm.addEventListener('submit', onCommandSubmit);
+  els.commandHistory.addEventListener('click', onCommandHistoryClick);
 }
 
 // Up/down move the selection through the filtered list, keeping it in view below the sticky

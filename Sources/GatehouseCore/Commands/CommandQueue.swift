@@ -106,14 +106,15 @@ public final class CommandQueue: Service {
     /// Accepts a command for `deviceID`. When the device is connected (here, or on another node) it is sent at once and the
     /// record returned when it ends (or when `timeout` and a margin have passed: a long queue ahead of
     /// it); otherwise a command with a TTL stays `queued` and one without ends `offline`.
-    public func submit(
-        deviceID: String, name: String, arguments: [Field], timeout: Duration, ttl: Duration, requestID: String? = nil
-    ) async throws(Rejection) -> CommandRecord {
+    public func submit(_ request: CommandRequest, to deviceID: String, requestID: String? = nil)
+        async throws(Rejection) -> CommandRecord
+    {
         let now = self.clock.nowMilliseconds()
+        let timeout = request.timeout
         var record = CommandRecord(
-            id: Self.newID(), deviceID: deviceID, name: name, arguments: arguments, node: self.nodeID,
-            createdAtMs: now, ttlMs: max(0, ttl.inNanoseconds / 1_000_000),
-            timeoutMs: timeout.inNanoseconds / 1_000_000,
+            id: Self.newID(), deviceID: deviceID, name: request.name, arguments: request.arguments,
+            args: request.namedArguments, node: self.nodeID, createdAtMs: now,
+            ttlMs: max(0, request.ttl.inNanoseconds / 1_000_000), timeoutMs: timeout.inNanoseconds / 1_000_000,
             status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)], requestID: requestID)
         let connected = self.route(to: deviceID) != nil
         if !connected && record.ttlMs == 0 {

@@ -15,7 +15,10 @@ public struct CommandRecord: Sendable {
     public var id: String
     public var deviceID: String
     public var name: String
+    /// What goes on the wire.
     public var arguments: [Field]
+    /// The arguments as the caller gave them (by name in engineering units, or by tag), for people.
+    public var args: JSONValue
     /// The node that accepted the command and alone may send it.
     public var node: String
     public var createdAtMs: Int64
@@ -31,13 +34,15 @@ public struct CommandRecord: Sendable {
     public var requestID: String?
 
     public init(
-        id: String, deviceID: String, name: String, arguments: [Field], node: String, createdAtMs: Int64, ttlMs: Int64,
+        id: String, deviceID: String, name: String, arguments: [Field], args: JSONValue, node: String,
+        createdAtMs: Int64, ttlMs: Int64,
         timeoutMs: Int64, status: CommandState, result: JSONValue, history: [Transition], requestID: String?
     ) {
         self.id = id
         self.deviceID = deviceID
         self.name = name
         self.arguments = arguments
+        self.args = args
         self.node = node
         self.createdAtMs = createdAtMs
         self.ttlMs = ttlMs

@@ -4,6 +4,8 @@ public import DFP
 public struct CommandRequest: Sendable {
     public var name: String
     public var arguments: [Field]
+    /// `args` as the caller wrote them, kept with the record for people to read.
+    public var namedArguments: JSONValue
     public var timeout: Duration
     /// How long the command may wait in the queue for the device to connect; zero: now or `offline`.
     public var ttl: Duration
@@ -29,6 +31,7 @@ public struct CommandRequest: Sendable {
         self.name = name
         let arguments = body["args"] ?? .object([])
         guard case .object(let members) = arguments else { throw Invalid(description: "\"args\" must be an object") }
+        self.namedArguments = arguments
         if let profile {
             var values: [String: ProfileValue] = [:]
             for (argument, value) in members {

@@ -30,9 +30,7 @@ extension Gateway {
             throw .invalid(error.description)
         }
         do throws(CommandQueue.Rejection) {
-            return try await self.commandQueue.submit(
-                deviceID: deviceID, name: request.name, arguments: request.arguments, timeout: request.timeout,
-                ttl: request.ttl, requestID: requestID)
+            return try await self.commandQueue.submit(request, to: deviceID, requestID: requestID)
         } catch {
             throw .rejected(error)
         }

@@ -4,7 +4,7 @@ extension CommandRecord {
         .object([
             ("command_id", .string(self.id)), ("request_id", JSONValue(self.requestID)),
             ("device", .string(self.deviceID)), ("node", .string(self.node)),
-            ("name", .string(self.name)), ("status", .string(self.status.rawValue)),
+            ("name", .string(self.name)), ("args", self.args), ("status", .string(self.status.rawValue)),
             ("ts", .int(self.history.last?.atMs ?? self.createdAtMs)), ("created_at_ms", .int(self.createdAtMs)),
             ("ttl_ms", .int(self.ttlMs)), ("expires_at_ms", self.expiresAtMs.map(JSONValue.int) ?? .null),
             ("timeout_ms", .int(self.timeoutMs)), ("result", self.result),

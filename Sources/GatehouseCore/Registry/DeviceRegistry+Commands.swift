@@ -5,14 +5,14 @@ import NIOCore
 /// durability (WAL, a full sync per commit) as the devices themselves.
 extension DeviceRegistry {
     private static let columns =
-        "id, device_id, name, arguments, node, created_at_ms, ttl_ms, timeout_ms, status, result, history, request_id"
+        "id, device_id, name, arguments, node, created_at_ms, ttl_ms, timeout_ms, status, result, history, request_id, args"
 
     /// Stores a new record; its place in the device's queue is the order of these calls.
     func insertCommand(_ record: CommandRecord) throws(RegistryError) {
         try self.database.withLock { database throws(RegistryError) in
             try database.execute(
                 """
-                INSERT INTO commands (\(Self.columns), expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                INSERT INTO commands (\(Self.columns), expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                 """,
                 Self.values(of: record) + [record.expiresAtMs.map(SQLiteValue.integer) ?? .null],
                 operation: "storing command \(record.id)")
@@ -98,7 +98,7 @@ extension DeviceRegistry {
             .text(record.id), .text(record.deviceID), .text(record.name), .blob(Array(buffer: arguments)),
             .text(record.node), .integer(record.createdAtMs), .integer(record.ttlMs), .integer(record.timeoutMs),
             .text(record.status.rawValue), .text(record.result.serialized()), .text(Self.historyJSON(record.history)),
-            record.requestID.map(SQLiteValue.text) ?? .null,
+            record.requestID.map(SQLiteValue.text) ?? .null, .text(record.args.serialized()),
         ]
     }
 
@@ -111,7 +111,8 @@ extension DeviceRegistry {
         else { return nil }
         return CommandRecord(
             id: row.text(at: 0) ?? "", deviceID: row.text(at: 1) ?? "", name: row.text(at: 2) ?? "",
-            arguments: fields, node: row.text(at: 4) ?? "", createdAtMs: row.integer(at: 5), ttlMs: row.integer(at: 6),
+            arguments: fields, args: row.text(at: 12).flatMap { try? JSONValue.parse($0) } ?? .object([]),
+            node: row.text(at: 4) ?? "", createdAtMs: row.integer(at: 5), ttlMs: row.integer(at: 6),
             timeoutMs: row.integer(at: 7), status: status,
             result: row.text(at: 9).flatMap { try? JSONValue.parse($0) } ?? .object([]), history: history,
             requestID: row.text(at: 11))

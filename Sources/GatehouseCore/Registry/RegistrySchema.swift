@@ -36,6 +36,8 @@ enum RegistrySchema {
         // One statement a migration: SQLite prepares only the first statement of a string.
         "CREATE INDEX commands_by_device ON commands (device_id, position)",
         "CREATE INDEX commands_by_status ON commands (status, expires_at_ms)",
+        // The arguments as the caller named them (JSON), beside the DFP fields that go on the wire.
+        "ALTER TABLE commands ADD COLUMN args TEXT NOT NULL DEFAULT '{}'",
     ]
 
     /// Brings `database` to the latest version. Several processes may open a new directory at once, so the version
