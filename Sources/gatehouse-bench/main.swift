@@ -14,6 +14,8 @@ import NIOPosix
 // gateway), and the cross-node takeover latency between two bridged gateways:
 //     swift run -c release gatehouse-bench mqtt-direct BROKER_PORT [CLIENTS] [WINDOW] [SECONDS]
 //     swift run -c release gatehouse-bench takeover DEVICE_PORT_A DEVICE_PORT_B [ROUNDS]
+// and dashboard command round trips through the durable command queue:
+//     swift run -c release gatehouse-bench commands DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]
 // Each figure is the median of several rounds; the numbers belong in the README's performance section.
 
 func median(_ values: [Double]) -> Double {
@@ -158,6 +160,18 @@ if arguments.first == "fanout" {
         seconds: min(numbers.count > 4 ? numbers[4] : 20, 120)
     )
     try await benchmark.run()
+    exit(0)
+}
+if arguments.first == "commands" {
+    let numbers = arguments.dropFirst().compactMap { Int($0) }
+    guard arguments.count >= 4, numbers.count >= 2 else {
+        fatalError("usage: gatehouse-bench commands DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]")
+    }
+    try await CommandBenchmark(
+        devicePort: numbers[0], httpPort: numbers[1], apiToken: arguments[3],
+        devices: numbers.count > 2 ? numbers[2] : 100, clients: numbers.count > 3 ? numbers[3] : 8,
+        seconds: min(numbers.count > 4 ? numbers[4] : 10, 120)
+    ).run()
     exit(0)
 }
 if arguments.first == "mqtt-direct" {

@@ -17,16 +17,12 @@ struct CommandQueueRestartTests {
         let (first, _) = try await ServeCommandTests.startServer([], data: data)
         #expect(try await first.waitForStderr(containing: "Server started and listening on"))
         let api = HTTPClient(port: try Self.httpPort(of: first), token: try Self.apiToken(in: data))
-        var kept: [String] = []
         for value in [16, 17] {
-            let reply = try await api.post(
-                "/api/devices/crash-1/commands", #"{"name":"set_setpoint","args":{"value":\#(value)},"ttl_ms":600000}"#)
-            #expect(reply.status == 202)
-            kept.append(try #require(reply.object["command_id"] as? String))
+            _ = try await api.queueCommand(
+                "crash-1", #"{"name":"set_setpoint","args":{"value":\#(value)},"ttl_ms":600000}"#)
         }
-        let shortLived = try await api.post(
-            "/api/devices/crash-1/commands", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":1000}"#)
-        #expect(shortLived.status == 202)
+        let shortLived = try await api.queueCommand(
+            "crash-1", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":1000}"#)
         first.signal(SIGKILL)
         _ = try await first.waitForExit()
         // Past the short TTL while the gateway is down.
@@ -47,9 +43,7 @@ struct CommandQueueRestartTests {
         #expect(received == [Field(tag: 1, value: .i16(160)), Field(tag: 1, value: .i16(170))])
         #expect(try await second.waitForStderr(containing: "Server started and listening on"))
         let secondAPI = HTTPClient(port: try Self.httpPort(of: second), token: api.token)
-        let expired = try await secondAPI.get(
-            "/api/commands/\(try #require(shortLived.object["command_id"] as? String))")
-        #expect(expired.object["status"] as? String == "expired")
+        #expect(try await secondAPI.get("/api/commands/\(shortLived)").object["status"] as? String == "expired")
         await device.close()
         second.signal(SIGTERM)
         _ = try await second.waitForExit()

@@ -133,6 +133,29 @@ struct BridgeTopicTests {
                         == true
             } == 1)
 
+        // With a TTL it waits for the device instead, and every step of its life is published.
+        try await backend.publish(
+            #"{"request_id":"r-4","name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#,
+            on: "gatehouse/devices/thermo-c/commands")
+        let queued = try await backend.waitForJSON(on: "gatehouse/devices/thermo-c/commands/result") {
+            $0["request_id"]?.stringValue == "r-4"
+        }
+        #expect(queued["status"]?.stringValue == "queued")
+        #expect(queued["expires_at_ms"]?.doubleValue != nil)
+        let returning = try await node.loginThermostat("thermo-c")
+        #expect(try await returning.answerNextCommand().name == "set_mode")
+        let done = try await backend.waitForJSON(on: "gatehouse/devices/thermo-c/commands/result") {
+            $0["request_id"]?.stringValue == "r-4" && $0.isFinalCommandResult
+        }
+        let steps = backend.messages(on: "gatehouse/devices/thermo-c/commands/result").compactMap { message in
+            try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self))
+        }.filter { $0["request_id"]?.stringValue == "r-4" }
+        #expect(steps.compactMap { $0["status"]?.stringValue } == ["queued", "sent", "ok"])
+        #expect(Set(steps.compactMap { $0["command_id"]?.stringValue }) == [queued["command_id"]?.stringValue ?? ""])
+        guard case .array(let history)? = done["history"] else { throw TestFailure("no history in \(done)") }
+        #expect(history.count == 3)
+        await returning.close()
+
         try await node.stop()
         await device.close()
         await backend.disconnect()
