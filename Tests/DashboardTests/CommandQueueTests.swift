@@ -58,6 +58,7 @@ struct CommandQueueTests {
         let token = try gateway.register("fickle", profile: "thermostat")
         let api = HTTPClient(gateway)
         let id = try await api.queueCommand("fickle", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000}"#)
+        #expect(try await api.get("/metrics").text.contains("gatehouse_commands_queued 1"))
         let cancelled = try await api.delete("/api/commands/\(id)")
         #expect(cancelled.status == 200)
         #expect(cancelled.object["status"] as? String == "cancelled")
@@ -66,6 +67,9 @@ struct CommandQueueTests {
         let (device, _) = try await gateway.login("fickle", token: token)
         #expect(try await device.commandsBeforePong().isEmpty)
         #expect(try await api.commandHistory(id) == ["queued", "cancelled"])
+        let metrics = try await api.get("/metrics").text
+        #expect(metrics.contains("gatehouse_commands_queued 0"))
+        #expect(metrics.contains(#"gatehouse_commands_total{status="cancelled"} 1"#))
         await device.close()
         try await gateway.stop()
     }

@@ -46,6 +46,7 @@ public final class CommandQueue: Service {
     private let remote: (any RemoteCommandForwarder)?
     private let nodeID: String
     private let queueLimit: Int
+    private let metrics: GatewayMetrics
     private let clock: WallClock
     private let threadPool: NIOThreadPool
     private let eventLoop: any EventLoop
@@ -65,8 +66,10 @@ public final class CommandQueue: Service {
 
     init(
         registry: DeviceRegistry, sessions: SessionTable, service: CommandService, events: EventHub,
-        cluster: ClusterDirectory, remote: (any RemoteCommandForwarder)?, settings: GatewaySettings, clock: WallClock
+        cluster: ClusterDirectory, remote: (any RemoteCommandForwarder)?, settings: GatewaySettings,
+        metrics: GatewayMetrics, clock: WallClock
     ) {
+        self.metrics = metrics
         self.registry = registry
         self.sessions = sessions
         self.service = service
@@ -94,6 +97,7 @@ public final class CommandQueue: Service {
         for deviceID in (try? self.registry.devicesWithQueuedCommands()) ?? [] {
             self.markQueued(deviceID)
         }
+        self.metrics.commandsQueued.set((try? self.registry.commands(in: .queued).count) ?? 0)
     }
 
     /// Expires queued commands on time until graceful shutdown.
@@ -130,7 +134,12 @@ public final class CommandQueue: Service {
             return true
         }
         guard accepted else { throw .queueFull(limit: limit) }
-        if record.status == .queued { self.markQueued(deviceID) }
+        if record.status == .queued {
+            self.markQueued(deviceID)
+            self.metrics.commandsQueued.increment()
+        } else {
+            self.metrics.recordCommandEnded(record.status)
+        }
         self.publish(record)
         guard connected else { return record }
         let id = record.id
@@ -313,6 +322,9 @@ public final class CommandQueue: Service {
             try registry.updateCommand(record, from: expected)
         }
         guard written else { return false }
+        if expected == .queued { self.metrics.commandsQueued.decrement() }
+        if record.status == .queued { self.metrics.commandsQueued.increment() }
+        if record.status.isFinal { self.metrics.recordCommandEnded(record.status) }
         self.publish(record)
         if record.status.isFinal {
             let waiting = self.waiters.withLock { waiters -> [CheckedContinuation<CommandRecord?, Never>] in

@@ -56,7 +56,7 @@ public final class Gateway: Sendable {
         self.clock = WallClock()
         self.commandQueue = CommandQueue(
             registry: registry, sessions: self.sessions, service: self.commands, events: self.events,
-            cluster: cluster, remote: remoteCommands, settings: settings, clock: self.clock)
+            cluster: cluster, remote: remoteCommands, settings: settings, metrics: metrics, clock: self.clock)
         self.logger = logger
         self.peerLogger = RateLimitedLogger(logger: logger)
     }

@@ -13,6 +13,9 @@ public final class GatewayMetrics: Sendable {
     public let takeovers: Counter
     public let expiries: Counter
     public let commandRoundTrip: Timer
+    /// Commands waiting in this node's queue for their device.
+    public let commandsQueued: Meter
+    private let commandsEnded: [CommandState: Counter]
     private let framesIn: [MessageType: Counter]
     private let framesInOther: Counter
     private let framesOut: [MessageType: Counter]
@@ -35,6 +38,15 @@ public final class GatewayMetrics: Sendable {
             preferredDisplayUnit: .seconds,
             factory: factory
         )
+        self.commandsQueued = Meter(label: "gatehouse_commands_queued", factory: factory)
+        self.commandsEnded = Dictionary(
+            uniqueKeysWithValues: CommandState.allCases.filter(\.isFinal).map { state in
+                (
+                    state,
+                    Counter(
+                        label: "gatehouse_commands_total", dimensions: [("status", state.rawValue)], factory: factory)
+                )
+            })
         func counters(_ label: String, _ types: [MessageType]) -> [MessageType: Counter] {
             Dictionary(
                 uniqueKeysWithValues: types.map { type in
@@ -60,6 +72,11 @@ public final class GatewayMetrics: Sendable {
         )
         self.errorsSentOther = Counter(
             label: "gatehouse_errors_total", dimensions: [("code", "other")], factory: factory)
+    }
+
+    /// A command of this node's queue ended with `status`.
+    func recordCommandEnded(_ status: CommandState) {
+        self.commandsEnded[status]?.increment()
     }
 
     /// Adds frames received, by type; callers batch them (one call per type per read) to keep shared
