@@ -53,7 +53,10 @@ struct CommandBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<self.clients {
                 group.addTask {
-                    try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                    // The first message is the snapshot of every device, past the 16 KiB default frame size.
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(maxFrameSize: 1 << 24), logger: logger
+                    ) { inbound, outbound, _ in
                         var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                         // Only the replies to its own commands: no live feed, no lifecycle broadcasts.
                         try await outbound.write(.text(#"{"type":"subscribe","devices":[]}"#))

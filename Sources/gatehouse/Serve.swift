@@ -65,6 +65,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Commands a device may have queued for its next session before more are refused (default 100).")
     var commandQueueLimit: String?
 
+    @Option(help: "How long the records of ended commands are kept, such as 7d or 12h; 0 keeps them (default 7d).")
+    var commandRetention: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
@@ -197,7 +200,7 @@ struct Serve: AsyncParsableCommand {
             ("hello_timeout", self.helloTimeout), ("frame_timeout", self.frameTimeout),
             ("max_send_buffer", self.maxSendBuffer), ("log_level", self.logLevel),
             ("allow_unknown_devices", self.allowUnknownDevices ? "true" : nil),
-            ("command_queue_limit", self.commandQueueLimit),
+            ("command_queue_limit", self.commandQueueLimit), ("command_retention", self.commandRetention),
             ("api_token", self.apiToken ?? ProcessInfo.processInfo.environment["GATEHOUSE_API_TOKEN"]),
             ("mqtt", self.mqtt), ("mqtt_ca", self.mqttCa), ("mqtt_prefix", self.mqttPrefix), ("node_id", self.nodeID),
             ("mqtt_outbox", self.mqttOutbox.map(String.init)),

@@ -74,6 +74,20 @@ struct CommandQueueTests {
         try await gateway.stop()
     }
 
+    @Test func endedCommandsArePrunedPastTheRetentionAndQueuedOnesKept() async throws {
+        let gateway = try await TestGateway.start { $0.commandRetention = .milliseconds(200) }
+        _ = try gateway.register("pruned", profile: "thermostat")
+        let api = HTTPClient(gateway)
+        let ended = try await api.queueCommand("pruned", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":60000}"#)
+        #expect(try await api.delete("/api/commands/\(ended)").status == 200)
+        let waiting = try await api.queueCommand("pruned", #"{"name":"set_mode","args":{"mode":"eco"},"ttl_ms":60000}"#)
+        try await Task.sleep(for: .milliseconds(300))
+        await gateway.gateway.commandQueue.pruneEnded()
+        #expect(try await api.get("/api/commands/\(ended)").status == 404)
+        #expect(try await api.get("/api/commands/\(waiting)").object["status"] as? String == "queued")
+        try await gateway.stop()
+    }
+
     @Test func aFullQueueRefusesWith409InsteadOfDropping() async throws {
         let gateway = try await TestGateway.start { $0.commandQueueLimit = 2 }
         _ = try gateway.register("busy", profile: "thermostat")
@@ -85,6 +99,24 @@ struct CommandQueueTests {
         #expect(refused.status == 409)
         #expect((refused.object["error"] as? String)?.contains("queue full") == true)
         #expect(try await api.get("/api/devices/busy/commands").array.count == 2)
+        try await gateway.stop()
+    }
+
+    @Test func manyConcurrentSubmitsNeverPassTheLimit() async throws {
+        let gateway = try await TestGateway.start { $0.commandQueueLimit = 40 }
+        _ = try gateway.register("swamped", profile: "thermostat")
+        let core = gateway.gateway
+        let body = try JSONValue.parse(#"{"name":"set_mode","args":{"mode":"auto"},"ttl_ms":60000}"#)
+        // Submitted together, so their writes meet in the same group commits.
+        let accepted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<100 {
+                group.addTask { (try? await core.submitCommand(body, to: "swamped")) != nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(accepted == 40)
+        let stored = try await HTTPClient(gateway).get("/api/devices/swamped/commands?status=queued").array
+        #expect(stored.count == 40)
         try await gateway.stop()
     }
 

@@ -43,3 +43,18 @@ struct BrokerSettingsTests {
         }
     }
 }
+
+@Suite("Command queue settings")
+struct CommandQueueSettingsTests {
+    @Test func theRetentionIsADurationInDaysOrLessAndZeroKeepsEverything() throws {
+        var settings = GatewaySettings()
+        #expect(settings.commandRetention == .seconds(7 * 86400))
+        try settings.apply(configYAML: "command_retention: 2d\ncommand_queue_limit: 5\n", source: "test")
+        #expect(settings.commandRetention == .seconds(2 * 86400))
+        #expect(settings.commandQueueLimit == 5)
+        try settings.apply(key: "command_retention", value: "0")
+        #expect(settings.commandRetention == .zero)
+        #expect(throws: SettingsError.self) { try settings.apply(key: "command_retention", value: "soon") }
+        #expect(throws: SettingsError.self) { try settings.apply(key: "command_queue_limit", value: "0") }
+    }
+}

@@ -1,4 +1,3 @@
-public import DFP
 import Foundation
 import NIOCore
 import NIOPosix
@@ -39,6 +38,7 @@ public final class CommandQueue: Service {
     }
 
     private let registry: DeviceRegistry
+    private let journal: CommandJournal
     private let sessions: SessionTable
     private let service: CommandService
     private let events: EventHub
@@ -46,6 +46,7 @@ public final class CommandQueue: Service {
     private let remote: (any RemoteCommandForwarder)?
     private let nodeID: String
     private let queueLimit: Int
+    private let retention: Duration
     private let metrics: GatewayMetrics
     private let clock: WallClock
     private let threadPool: NIOThreadPool
@@ -71,6 +72,7 @@ public final class CommandQueue: Service {
     ) {
         self.metrics = metrics
         self.registry = registry
+        self.journal = CommandJournal(registry: registry)
         self.sessions = sessions
         self.service = service
         self.events = events
@@ -78,6 +80,7 @@ public final class CommandQueue: Service {
         self.remote = remote
         self.nodeID = settings.nodeID
         self.queueLimit = settings.commandQueueLimit
+        self.retention = settings.commandRetention
         self.clock = clock
         self.threadPool = .singleton
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.any()
@@ -89,10 +92,13 @@ public final class CommandQueue: Service {
     /// Runs before any device can connect.
     private func recoverAfterRestart() {
         if let interrupted = try? self.registry.commands(in: .sent) {
-            for var record in interrupted {
-                record.advance(to: .timeout, atMs: self.clock.nowMilliseconds())
-                _ = try? self.registry.updateCommand(record, from: .sent)
-            }
+            let now = self.clock.nowMilliseconds()
+            _ = self.registry.apply(
+                interrupted.map { interrupted in
+                    var record = interrupted
+                    record.advance(to: .timeout, atMs: now)
+                    return .update(record, from: .sent)
+                })
         }
         for deviceID in (try? self.registry.devicesWithQueuedCommands()) ?? [] {
             self.markQueued(deviceID)
@@ -100,7 +106,7 @@ public final class CommandQueue: Service {
         self.metrics.commandsQueued.set((try? self.registry.commands(in: .queued).count) ?? 0)
     }
 
-    /// Expires queued commands on time until graceful shutdown.
+    /// Expires queued commands on time, and prunes ended ones past the retention, until graceful shutdown.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.expireUntilCancelled()
@@ -124,16 +130,8 @@ public final class CommandQueue: Service {
         if !connected && record.ttlMs == 0 {
             record.advance(to: .offline, atMs: now)
         }
-        let stored = record
-        let limit = self.queueLimit
-        let accepted = try await self.store { registry throws(RegistryError) in
-            if stored.status == .queued, try registry.queuedCommandCount(of: deviceID) >= limit {
-                return false
-            }
-            try registry.insertCommand(stored)
-            return true
-        }
-        guard accepted else { throw .queueFull(limit: limit) }
+        let accepted = try await self.write(.insert(record, queueLimit: self.queueLimit))
+        guard accepted else { throw .queueFull(limit: self.queueLimit) }
         if record.status == .queued {
             self.markQueued(deviceID)
             self.metrics.commandsQueued.increment()
@@ -204,9 +202,27 @@ public final class CommandQueue: Service {
     /// Marks queued commands whose TTL passed `expired`, every `interval` until the task is cancelled.
     /// Delivery checks the TTL itself too, so this only makes the expiry visible on time.
     public func expireUntilCancelled(every interval: Duration = .milliseconds(250)) async {
+        var lastPrune = ContinuousClock.now - Self.pruneInterval
         while !Task.isCancelled {
             await self.expireDue()
+            if ContinuousClock.now - lastPrune >= Self.pruneInterval {
+                lastPrune = ContinuousClock.now
+                await self.pruneEnded()
+            }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    static let pruneInterval: Duration = .seconds(60)
+
+    /// Deletes the records of commands that ended before the retention, in batches of a thousand so
+    /// the queue's own writes are never held up for long; queued and sent ones are never pruned.
+    public func pruneEnded() async {
+        guard self.retention > .zero else { return }
+        let cutoff = self.clock.nowMilliseconds() - self.retention.inNanoseconds / 1_000_000
+        var batches = 0
+        while batches < 1_000, (try? await self.write(.prune(createdBeforeMs: cutoff, limit: 1_000))) == true {
+            batches += 1
         }
     }
 
@@ -318,10 +334,7 @@ public final class CommandQueue: Service {
 
     /// Writes the record if it is still `expected`, then publishes it and wakes whoever waits for it.
     private func transition(_ record: CommandRecord, from expected: CommandState) async throws(Rejection) -> Bool {
-        let written = try await self.store { registry throws(RegistryError) in
-            try registry.updateCommand(record, from: expected)
-        }
-        guard written else { return false }
+        guard try await self.write(.update(record, from: expected)) else { return false }
         if expected == .queued { self.metrics.commandsQueued.decrement() }
         if record.status == .queued { self.metrics.commandsQueued.increment() }
         if record.status.isFinal { self.metrics.recordCommandEnded(record.status) }
@@ -372,6 +385,14 @@ public final class CommandQueue: Service {
                 return continuation
             }
             waiting?.resume(returning: nil)
+        }
+    }
+
+    private func write(_ write: CommandWrite) async throws(Rejection) -> Bool {
+        do {
+            return try await self.journal.apply(write)
+        } catch {
+            throw .storage("\(error)")
         }
     }
 

@@ -7,29 +7,80 @@ extension DeviceRegistry {
     private static let columns =
         "id, device_id, name, arguments, node, created_at_ms, ttl_ms, timeout_ms, status, result, history, request_id, args"
 
-    /// Stores a new record; its place in the device's queue is the order of these calls.
-    func insertCommand(_ record: CommandRecord) throws(RegistryError) {
-        try self.database.withLock { database throws(RegistryError) in
+    /// Applies `writes` in one transaction: one commit, and so one sync of the disk, for them all.
+    /// Each write runs in a savepoint of its own, so one that fails leaves the others. Returns, per
+    /// write, whether it took effect (false: the queue was full, or the record no longer `expected`).
+    func apply(_ writes: [CommandWrite]) -> [Result<Bool, RegistryError>] {
+        self.database.withLock { database -> [Result<Bool, RegistryError>] in
+            do throws(RegistryError) {
+                try database.execute("BEGIN IMMEDIATE", operation: "starting a command write")
+            } catch {
+                return writes.map { _ in .failure(error) }
+            }
+            var results: [Result<Bool, RegistryError>] = []
+            results.reserveCapacity(writes.count)
+            for write in writes {
+                do throws(RegistryError) {
+                    try database.execute("SAVEPOINT command_write", operation: "starting a command write")
+                    do throws(RegistryError) {
+                        results.append(.success(try Self.apply(write, to: database)))
+                    } catch {
+                        try database.execute("ROLLBACK TO command_write", operation: "undoing a command write")
+                        results.append(.failure(error))
+                    }
+                    try database.execute("RELEASE command_write", operation: "ending a command write")
+                } catch {
+                    _ = try? database.execute("ROLLBACK", operation: "abandoning command writes")
+                    return writes.map { _ in .failure(error) }
+                }
+            }
+            do throws(RegistryError) {
+                try database.execute("COMMIT", operation: "committing command writes")
+            } catch {
+                _ = try? database.execute("ROLLBACK", operation: "abandoning command writes")
+                return writes.map { _ in .failure(error) }
+            }
+            return results
+        }
+    }
+
+    private static func apply(_ write: CommandWrite, to database: borrowing SQLiteDatabase) throws(RegistryError)
+        -> Bool
+    {
+        switch write {
+        case .insert(let record, let queueLimit):
+            if record.status == .queued {
+                let queued =
+                    try database.query(
+                        "SELECT count(*) FROM commands WHERE device_id = ?1 AND status = 'queued'",
+                        [.text(record.deviceID)], operation: "counting queued commands"
+                    ) { Int($0.integer(at: 0)) }.first ?? 0
+                guard queued < queueLimit else { return false }
+            }
             try database.execute(
                 """
                 INSERT INTO commands (\(Self.columns), expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                 """,
                 Self.values(of: record) + [record.expiresAtMs.map(SQLiteValue.integer) ?? .null],
                 operation: "storing command \(record.id)")
-        }
-    }
-
-    /// Writes the record's status, result and history, if it is still `expected` in the database: the
-    /// check makes each transition happen once, however many paths race for it.
-    func updateCommand(_ record: CommandRecord, from expected: CommandState) throws(RegistryError) -> Bool {
-        try self.database.withLock { database throws(RegistryError) in
-            try database.execute(
+            return true
+        case .update(let record, let expected):
+            return try database.execute(
                 "UPDATE commands SET status = ?2, result = ?3, history = ?4 WHERE id = ?1 AND status = ?5",
                 [
                     .text(record.id), .text(record.status.rawValue), .text(record.result.serialized()),
                     .text(Self.historyJSON(record.history)), .text(expected.rawValue),
                 ],
                 operation: "updating command \(record.id)") == 1
+        case .prune(let createdBeforeMs, let limit):
+            let deleted = try database.execute(
+                """
+                DELETE FROM commands WHERE position IN (
+                    SELECT position FROM commands
+                    WHERE created_at_ms < ?1 AND status NOT IN ('queued', 'sent') ORDER BY created_at_ms LIMIT ?2)
+                """,
+                [.integer(createdBeforeMs), .integer(Int64(limit))], operation: "pruning ended commands")
+            return deleted == limit
         }
     }
 
@@ -52,17 +103,8 @@ extension DeviceRegistry {
         return newest.reversed()
     }
 
-    func queuedCommandCount(of deviceID: String) throws(RegistryError) -> Int {
-        try self.database.withLock { database throws(RegistryError) in
-            try database.query(
-                "SELECT count(*) FROM commands WHERE device_id = ?1 AND status = 'queued'", [.text(deviceID)],
-                operation: "counting queued commands"
-            ) { Int($0.integer(at: 0)) }.first ?? 0
-        }
-    }
-
     func devicesWithQueuedCommands() throws(RegistryError) -> [String] {
-        try self.database.withLock { database throws(RegistryError) in
+        try self.reader.withLock { database throws(RegistryError) in
             try database.query(
                 "SELECT DISTINCT device_id FROM commands WHERE status = 'queued'", operation: "reading queued devices"
             ) { $0.text(at: 0) ?? "" }
@@ -84,7 +126,7 @@ extension DeviceRegistry {
     private func commands(where condition: String, _ parameters: [SQLiteValue]) throws(RegistryError)
         -> [CommandRecord]
     {
-        try self.database.withLock { database throws(RegistryError) in
+        try self.reader.withLock { database throws(RegistryError) in
             try database.query(
                 "SELECT \(Self.columns) FROM commands WHERE \(condition)", parameters, operation: "reading commands"
             ) { row in Self.record(row) }

@@ -16,8 +16,11 @@ public final class DeviceRegistry: Sendable {
     private static let fileName = "registry.sqlite3"
     private static let busyTimeoutMs: Int32 = 5_000
 
-    /// One connection shared by all threads; the mutex makes each call the connection's only user while it runs.
+    /// The connection that writes, shared by all threads; the mutex makes each call its only user while it runs.
     let database: Mutex<SQLiteDatabase>
+    /// A second connection, for lookups: in WAL mode a reader never waits for the writer, so a HELLO's
+    /// authentication or a read of the command queue does not queue behind a commit's sync of the disk.
+    let reader: Mutex<SQLiteDatabase>
     /// Checked against when the device ID is unknown, so such a refusal costs the same hash and comparison as a
     /// wrong token and its timing does not reveal which IDs exist.
     private let decoyCredential = TokenCredential(token: TokenCredential.newToken())
@@ -34,6 +37,7 @@ public final class DeviceRegistry: Sendable {
         try Self.switchToWAL(database, path: path)
         try RegistrySchema.migrate(database)
         self.database = Mutex(database)
+        self.reader = Mutex(try SQLiteDatabase(path: path, busyTimeoutMs: Self.busyTimeoutMs))
     }
 
     /// Switching the journal mode needs the file to itself, and SQLite answers SQLITE_BUSY at once,
@@ -102,7 +106,7 @@ public final class DeviceRegistry: Sendable {
     }
 
     public func device(id: String) throws(RegistryError) -> DeviceRecord? {
-        try database.withLock { database throws(RegistryError) in
+        try self.reader.withLock { database throws(RegistryError) in
             try database.query(
                 "SELECT id, profile, created_at_ms, token_rotated_at_ms FROM devices WHERE id = ?1",
                 [.text(id)], operation: "reading device \(id)", row: Self.record(from:)
@@ -112,7 +116,7 @@ public final class DeviceRegistry: Sendable {
 
     /// All devices, ordered by ID.
     public func list() throws(RegistryError) -> [DeviceRecord] {
-        try database.withLock { database throws(RegistryError) in
+        try self.reader.withLock { database throws(RegistryError) in
             try database.query(
                 "SELECT id, profile, created_at_ms, token_rotated_at_ms FROM devices ORDER BY id",
                 operation: "listing devices", row: Self.record(from:)
@@ -122,7 +126,7 @@ public final class DeviceRegistry: Sendable {
 
     /// The device's record when `token` is its current token; nil for a wrong token or an unknown ID alike.
     public func authenticate(id: String, token: String) throws(RegistryError) -> DeviceRecord? {
-        let stored = try database.withLock { database throws(RegistryError) in
+        let stored = try self.reader.withLock { database throws(RegistryError) in
             try database.query(
                 """
                 SELECT id, profile, created_at_ms, token_rotated_at_ms, token_salt, token_hash

@@ -38,6 +38,11 @@ enum RegistrySchema {
         "CREATE INDEX commands_by_status ON commands (status, expires_at_ms)",
         // The arguments as the caller named them (JSON), beside the DFP fields that go on the wire.
         "ALTER TABLE commands ADD COLUMN args TEXT NOT NULL DEFAULT '{}'",
+        // A device's queued commands (counted at every submit, read at every delivery) without walking
+        // its whole history, which grows with every command it ever got.
+        "CREATE INDEX commands_by_device_status ON commands (device_id, status, position)",
+        // The oldest records first, for the retention's pruning.
+        "CREATE INDEX commands_by_creation ON commands (created_at_ms)",
     ]
 
     /// Brings `database` to the latest version. Several processes may open a new directory at once, so the version

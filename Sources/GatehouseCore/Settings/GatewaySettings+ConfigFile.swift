@@ -83,6 +83,7 @@ extension GatewaySettings {
                 throw SettingsError("expected a whole number of at least 1, got \"\(value)\"")
             }
             self.commandQueueLimit = limit
+        case "command_retention": self.commandRetention = try duration()
         case "log_level": self.logLevel = value
         case "api_token": self.apiToken = value
         case "mqtt": self.mqtt = value.isEmpty ? nil : try BrokerAddress(parsing: value)

@@ -21,6 +21,8 @@ public struct GatewaySettings: Hashable, Sendable {
     public var allowUnknownDevices = false
     /// Commands a device may have queued (waiting for its next session) before more are refused.
     public var commandQueueLimit = 100
+    /// How long the records of ended commands are kept; zero keeps them for ever.
+    public var commandRetention: Duration = .seconds(7 * 86400)
     public var logLevel = "info"
     /// The token of the HTTP API, metrics and live feed; nil means the one stored in the data dir
     /// (generated on first start).
