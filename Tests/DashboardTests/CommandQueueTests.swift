@@ -40,6 +40,36 @@ struct CommandQueueTests {
         try await gateway.stop()
     }
 
+    @Test func commandsForAConnectedDeviceGoOutOneAtATimeInTheOrderAccepted() async throws {
+        let gateway = try await TestGateway.start()
+        let token = try gateway.register("sequential", profile: "thermostat")
+        let (device, _) = try await gateway.login("sequential", token: token)
+        let api = HTTPClient(gateway)
+        async let first = api.post("/api/devices/sequential/commands", #"{"name":"set_setpoint","args":{"value":18}}"#)
+        var sent: Command?
+        while sent == nil, let packet = try await device.receive(timeout: .seconds(10)) {
+            if case .command(let command) = packet.message { sent = command }
+        }
+        let firstCommand = try #require(sent)
+        // The second waits in the queue while the first is unanswered, then follows it.
+        async let second = api.post(
+            "/api/devices/sequential/commands", #"{"name":"set_setpoint","args":{"value":19},"ttl_ms":60000}"#)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await device.commandsBeforePong().isEmpty)
+        try await device.send(
+            .commandResult(CommandResult(commandID: firstCommand.commandID, status: .ok, fields: [])), seq: 5)
+        #expect(try await device.answerNextCommand().arguments == [Field(tag: 1, value: .i16(190))])
+        let (firstReply, secondReply) = try await (first, second)
+        #expect(firstReply.status == 200)
+        #expect(secondReply.status == 200)
+        for reply in [firstReply, secondReply] {
+            let id = try #require(reply.object["command_id"] as? String)
+            #expect(try await api.commandHistory(id) == ["queued", "sent", "ok"])
+        }
+        await device.close()
+        try await gateway.stop()
+    }
+
     @Test func aCommandPastItsTTLExpiresAndIsNeverSent() async throws {
         let gateway = try await TestGateway.start()
         let token = try gateway.register("late", profile: "thermostat")

@@ -126,7 +126,11 @@ public final class CommandQueue: Service {
             args: request.namedArguments, node: self.nodeID, createdAtMs: now,
             ttlMs: max(0, request.ttl.inNanoseconds / 1_000_000), timeoutMs: timeout.inNanoseconds / 1_000_000,
             status: .queued, result: .object([]), history: [.init(status: .queued, atMs: now)], requestID: requestID)
-        let connected = self.route(to: deviceID) != nil
+        let route = self.route(to: deviceID)
+        if let route, route.remote == nil, self.claimIdleQueue(of: deviceID) {
+            return try await self.sendAtOnce(record, by: route)
+        }
+        let connected = route != nil
         if !connected && record.ttlMs == 0 {
             record.advance(to: .offline, atMs: now)
         }
@@ -240,6 +244,44 @@ public final class CommandQueue: Service {
 
     // MARK: - Delivery
 
+    /// A command for a device connected here with nothing queued or on its way: stored already `sent`
+    /// (its `queued` and `sent` steps in one write, so one disk sync fewer than through the queue) and
+    /// sent by this task. The caller holds the device's queue, so nothing can overtake it, and whatever
+    /// is queued meanwhile goes out after it.
+    private func sendAtOnce(_ queued: CommandRecord, by route: Route) async throws(Rejection) -> CommandRecord {
+        var record = queued
+        record.advance(to: .sent, atMs: self.clock.nowMilliseconds())
+        do throws(Rejection) {
+            // A record that is not queued counts against no queue limit.
+            _ = try await self.write(.insert(record, queueLimit: self.queueLimit))
+        } catch {
+            self.releaseQueue(of: record.deviceID)
+            throw error
+        }
+        self.publish(queued)
+        self.publish(record)
+        record = await self.finishSending(record, by: route)
+        self.releaseQueue(of: record.deviceID)
+        return record
+    }
+
+    /// Takes the device's queue for a command sent at once, if nothing is queued for it or on its way.
+    private func claimIdleQueue(of deviceID: String) -> Bool {
+        guard self.devicesWithQueue[deviceID] == nil else { return false }
+        return self.draining.withLock { draining -> Bool in
+            guard draining[deviceID] == nil else { return false }
+            draining[deviceID] = false
+            return true
+        }
+    }
+
+    /// Gives the device's queue back, or works it if something was queued while it was held.
+    private func releaseQueue(of deviceID: String) {
+        if self.needsAnotherPass(deviceID) {
+            self.workQueue(of: deviceID)
+        }
+    }
+
     private func startDraining(_ deviceID: String) {
         let first = self.draining.withLock { draining -> Bool in
             if draining[deviceID] != nil {
@@ -250,17 +292,27 @@ public final class CommandQueue: Service {
             return true
         }
         guard first else { return }
+        self.workQueue(of: deviceID)
+    }
+
+    /// Drains the device's queue, held by the caller, as often as commands arrive meanwhile.
+    private func workQueue(of deviceID: String) {
         Task {
             repeat {
                 await self.drain(deviceID)
-            } while self.draining.withLock { draining -> Bool in
-                if draining[deviceID] == true {
-                    draining[deviceID] = false
-                    return true
-                }
-                draining[deviceID] = nil
-                return false
+            } while self.needsAnotherPass(deviceID)
+        }
+    }
+
+    /// Whether commands were queued during the last pass (the queue stays held); else it is released.
+    private func needsAnotherPass(_ deviceID: String) -> Bool {
+        self.draining.withLock { draining -> Bool in
+            if draining[deviceID] == true {
+                draining[deviceID] = false
+                return true
             }
+            draining[deviceID] = nil
+            return false
         }
     }
 
@@ -293,17 +345,24 @@ public final class CommandQueue: Service {
             record.advance(to: .sent, atMs: now, through: route.node)
             // Written before it goes out: a crash from here on ends it `timeout`, never sends it twice.
             guard (try? await self.transition(record, from: .queued)) == true else { continue }
-            let outcome = await self.send(record, by: route)
-            if outcome.status == .offline, record.ttlMs > 0 {
-                // The session ended between the check and the send: nothing went out, so it waits again.
-                record.advance(to: .queued, atMs: self.clock.nowMilliseconds())
-                self.markQueued(deviceID)
-            } else {
-                record.advance(to: CommandState(outcome.status), atMs: self.clock.nowMilliseconds())
-                record.result = outcome.result
-            }
-            _ = try? await self.transition(record, from: .sent)
+            _ = await self.finishSending(record, by: route)
         }
+    }
+
+    /// Sends a record already written `sent` and writes how it ended; returns it as written.
+    private func finishSending(_ sent: CommandRecord, by route: Route) async -> CommandRecord {
+        var record = sent
+        let outcome = await self.send(record, by: route)
+        if outcome.status == .offline, record.ttlMs > 0 {
+            // The session ended before the send: nothing went out, so it waits for the next one.
+            record.advance(to: .queued, atMs: self.clock.nowMilliseconds())
+            self.markQueued(record.deviceID)
+        } else {
+            record.advance(to: CommandState(outcome.status), atMs: self.clock.nowMilliseconds())
+            record.result = outcome.result
+        }
+        _ = try? await self.transition(record, from: .sent)
+        return record
     }
 
     /// Where a device's commands go: its session here, or the node that holds it.
