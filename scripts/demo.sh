@@ -32,6 +32,8 @@ token_for() {
 thermo=$(token_for thermo-0001 thermostat)
 meter=$(token_for meter-0001 power-meter)
 tracker=$(token_for tracker-0001 gps-tracker)
+# Registered but not played: it is offline, and a command with a TTL waits in its queue.
+sleeper=$(token_for thermo-0002 thermostat)
 
 # A broker of the demo's own, on loopback only; set_tcp_nodelay keeps small messages from waiting.
 mqtt_port="${DEMO_MQTT_PORT:-11883}"
@@ -62,6 +64,13 @@ sim --id tracker-0001 --token "$tracker" --profile gps-tracker --interval 3 \
     --field 1:i32:523000000..523100000 --field 2:i32:133000000..133100000 --field 3:u16:0..900
 
 api_token=$(cat "$data/api-token")
+for _ in $(seq 1 50); do
+    curl -sf -o /dev/null -H "Authorization: Bearer $api_token" "http://127.0.0.1:$http_port/api/devices" && break
+    sleep 0.2
+done
+curl -sf -o /dev/null -H "Authorization: Bearer $api_token" -X POST \
+    -d '{"name":"set_setpoint","args":{"value":19.5},"ttl_ms":3600000}' \
+    "http://127.0.0.1:$http_port/api/devices/thermo-0002/commands" || true
 echo
 echo "Gatehouse demo: gateway on 127.0.0.1:$port with 3 simulated devices (thermo-0001, meter-0001, tracker-0001),"
 echo "bridged to a local mosquitto on 127.0.0.1:$mqtt_port."
@@ -71,5 +80,8 @@ echo "Metrics:    curl -H 'Authorization: Bearer $api_token' http://127.0.0.1:$h
 echo "MQTT:       mosquitto_sub -p $mqtt_port -t 'gatehouse/#' -v"
 echo "Command:    mosquitto_pub -p $mqtt_port -t gatehouse/devices/thermo-0001/commands \\"
 echo "                -m '{\"request_id\":\"r1\",\"name\":\"set_setpoint\",\"args\":{\"value\":22.5}}'"
+echo "Queued:     thermo-0002 is offline; a set_setpoint waits in its queue for an hour (Command history on"
+echo "            the dashboard). Bring it online and watch it go out:"
+echo "            $bin/gatehouse-sim device --id thermo-0002 --token $sleeper --profile thermostat --port $port"
 echo "Registry: $data   Ctrl-C stops it."
 wait "${pids[0]}"

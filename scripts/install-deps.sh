@@ -4,8 +4,9 @@ set -euo pipefail
 
 # chromium: the dashboard page is tested in a real (headless) browser; mosquitto: the MQTT bridge is
 # tested against a real broker, and the demo runs one (mosquitto-clients: the demo's mosquitto_sub and
-# mosquitto_pub examples); openssl: the test of mqtts:// makes its own CA and broker certificate.
-packages=(libsqlite3-dev pkg-config python3 chromium libmosquitto-dev mosquitto mosquitto-clients openssl)
+# mosquitto_pub examples); openssl: the test of mqtts:// makes its own CA and broker certificate;
+# curl: the demo queues a command through the REST API, as its printed examples do.
+packages=(libsqlite3-dev pkg-config python3 chromium libmosquitto-dev mosquitto mosquitto-clients openssl curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
