@@ -13,6 +13,9 @@ final class FrameInbox: Sendable {
         var finished = false
         var waiter: CheckedContinuation<Result<Frame, any Error>?, any Error>?
         var waiterTimeout: Scheduled<Void>?
+        /// Which wait the timeout belongs to: a timeout that fires just as a frame ends its wait must
+        /// not end the reader's next wait early.
+        var wait: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -48,8 +51,10 @@ final class FrameInbox: Sendable {
                 if let frame = state.frames.popFirst() { return .success(frame) }
                 if state.finished { return .success(nil) }
                 precondition(state.waiter == nil, "one reader at a time")
+                state.wait &+= 1
+                let wait = state.wait
                 state.waiter = continuation
-                state.waiterTimeout = eventLoop.scheduleTask(in: timeout) { self.expireWaiter() }
+                state.waiterTimeout = eventLoop.scheduleTask(in: timeout) { self.expireWaiter(wait) }
                 return nil
             }
             if let immediate {
@@ -59,8 +64,9 @@ final class FrameInbox: Sendable {
         return try result?.get()
     }
 
-    private func expireWaiter() {
-        let waiter = self.state.withLock { state in
+    private func expireWaiter(_ wait: UInt64) {
+        let waiter = self.state.withLock { state -> CheckedContinuation<Result<Frame, any Error>?, any Error>? in
+            guard state.wait == wait else { return nil }
             defer { state.waiter = nil }
             state.waiterTimeout = nil
             return state.waiter

@@ -2,7 +2,6 @@ import Foundation
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
 
 /// Every command's life, durably: it is stored when accepted, sent in order by whichever path gets
 /// there first (now, if the device is connected; right after its next HELLO otherwise), and each
@@ -54,13 +53,14 @@ public final class CommandQueue: Service {
     /// Devices that have queued commands, so that a HELLO costs a database query only when something
     /// waits for it; sharded, since every session open reads it.
     private let devicesWithQueue = ShardedDictionary<Bool>()
-    /// Devices whose queue a task is working, each with whether more was queued meanwhile.
-    private let draining = Mutex<[String: Bool]>([:])
+    /// Devices whose queue a task is working, each with whether more was queued meanwhile; sharded,
+    /// like the waiters, since every command passes through both.
+    private let draining = ShardedDictionary<Bool>()
     /// Callers waiting for a command to end, by command ID: registered before the command can move, so
     /// an end that comes before the caller waits is kept for it.
-    private let waiters = Mutex<[String: Waiting]>([:])
+    private let waiters = ShardedDictionary<Waiting>()
 
-    private enum Waiting {
+    private enum Waiting: Sendable {
         case waiting([UUID: CheckedContinuation<CommandRecord?, Never>])
         case ended(CommandRecord)
     }
@@ -145,7 +145,7 @@ public final class CommandQueue: Service {
         self.publish(record)
         guard connected else { return record }
         let id = record.id
-        self.waiters.withLock { $0[id] = .waiting([:]) }
+        self.waiters.update(id) { $0 = .waiting([:]) }
         let waiting = Task { await self.finalRecord(of: id) }
         self.startDraining(deviceID)
         let margin = Duration.seconds(5)
@@ -155,7 +155,7 @@ public final class CommandQueue: Service {
         }
         defer { deadline.cancel() }
         if let final = await waiting.value { return final }
-        self.waiters.withLock { _ = $0.removeValue(forKey: id) }
+        self.waiters.update(id) { $0 = nil }
         return (try? await self.command(id: id)) ?? record
     }
 
@@ -268,9 +268,9 @@ public final class CommandQueue: Service {
     /// Takes the device's queue for a command sent at once, if nothing is queued for it or on its way.
     private func claimIdleQueue(of deviceID: String) -> Bool {
         guard self.devicesWithQueue[deviceID] == nil else { return false }
-        return self.draining.withLock { draining -> Bool in
-            guard draining[deviceID] == nil else { return false }
-            draining[deviceID] = false
+        return self.draining.update(deviceID) { working -> Bool in
+            guard working == nil else { return false }
+            working = false
             return true
         }
     }
@@ -283,12 +283,12 @@ public final class CommandQueue: Service {
     }
 
     private func startDraining(_ deviceID: String) {
-        let first = self.draining.withLock { draining -> Bool in
-            if draining[deviceID] != nil {
-                draining[deviceID] = true
+        let first = self.draining.update(deviceID) { working -> Bool in
+            if working != nil {
+                working = true
                 return false
             }
-            draining[deviceID] = false
+            working = false
             return true
         }
         guard first else { return }
@@ -306,12 +306,12 @@ public final class CommandQueue: Service {
 
     /// Whether commands were queued during the last pass (the queue stays held); else it is released.
     private func needsAnotherPass(_ deviceID: String) -> Bool {
-        self.draining.withLock { draining -> Bool in
-            if draining[deviceID] == true {
-                draining[deviceID] = false
+        self.draining.update(deviceID) { working -> Bool in
+            if working == true {
+                working = false
                 return true
             }
-            draining[deviceID] = nil
+            working = nil
             return false
         }
     }
@@ -399,9 +399,9 @@ public final class CommandQueue: Service {
         if record.status.isFinal { self.metrics.recordCommandEnded(record.status) }
         self.publish(record)
         if record.status.isFinal {
-            let waiting = self.waiters.withLock { waiters -> [CheckedContinuation<CommandRecord?, Never>] in
-                guard case .waiting(let continuations)? = waiters[record.id] else { return [] }
-                waiters[record.id] = continuations.isEmpty ? .ended(record) : nil
+            let waiting = self.waiters.update(record.id) { waiting -> [CheckedContinuation<CommandRecord?, Never>] in
+                guard case .waiting(let continuations)? = waiting else { return [] }
+                waiting = continuations.isEmpty ? .ended(record) : nil
                 return Array(continuations.values)
             }
             for continuation in waiting {
@@ -420,15 +420,15 @@ public final class CommandQueue: Service {
         let key = UUID()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let ended = self.waiters.withLock { waiters -> CommandRecord?? in
-                    switch waiters[id] {
+                let ended = self.waiters.update(id) { waiting -> CommandRecord?? in
+                    switch waiting {
                     case .ended(let record)?:
-                        waiters[id] = nil
+                        waiting = nil
                         return .some(record)
                     case .waiting(var continuations)?:
                         guard !Task.isCancelled else { return .some(nil) }
                         continuations[key] = continuation
-                        waiters[id] = .waiting(continuations)
+                        waiting = .waiting(continuations)
                         return nil
                     case nil:
                         return .some(nil)
@@ -437,10 +437,10 @@ public final class CommandQueue: Service {
                 if let ended { continuation.resume(returning: ended) }
             }
         } onCancel: {
-            let waiting = self.waiters.withLock { waiters -> CheckedContinuation<CommandRecord?, Never>? in
-                guard case .waiting(var continuations)? = waiters[id] else { return nil }
+            let waiting = self.waiters.update(id) { waiting -> CheckedContinuation<CommandRecord?, Never>? in
+                guard case .waiting(var continuations)? = waiting else { return nil }
                 let continuation = continuations.removeValue(forKey: key)
-                waiters[id] = .waiting(continuations)
+                waiting = .waiting(continuations)
                 return continuation
             }
             waiting?.resume(returning: nil)
