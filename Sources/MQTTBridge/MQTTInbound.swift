@@ -70,13 +70,8 @@ final class MQTTInbound: Sendable {
             // A retained command would run again at every subscribe.
             guard !message.retain else { return }
             self.command(message.payload, deviceID: deviceID)
-        case .commandResult:
-            // A forwarded command is answered by its end; `queued` and `sent` are steps on the way.
-            guard let result = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)),
-                let requestID = result["request_id"]?.stringValue,
-                result["status"]?.stringValue.flatMap(CommandState.init(rawValue:))?.isFinal ?? true
-            else { return }
-            self.sink.resolveForwardedCommand(requestID, result: result)
+        case .commandResult(let deviceID):
+            self.commandResult(message.payload, deviceID: deviceID)
         case .node(let node):
             let online = message.payload == Array("online".utf8)
             self.gateway.cluster.setNode(node, online: online)
@@ -140,6 +135,22 @@ final class MQTTInbound: Sendable {
             self.gateway.commandQueue.sessionChanged(of: deviceID)
         }
         self.forward(PeerMessage(kind: .status, deviceID: deviceID, node: status.node, text: text))
+    }
+
+    /// Another node's command result: it answers a command this node forwarded (by its end: `queued` and
+    /// `sent` are steps on the way), and every step of another node's command reaches this node's
+    /// dashboards, so each shows the whole deployment's commands as they happen.
+    private func commandResult(_ payload: [UInt8], deviceID: String) {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard let result = try? JSONValue.parse(text) else { return }
+        if let requestID = result["request_id"]?.stringValue,
+            result["status"]?.stringValue.flatMap(CommandState.init(rawValue:))?.isFinal ?? true
+        {
+            self.sink.resolveForwardedCommand(requestID, result: result)
+        }
+        if let node = result["node"]?.stringValue, node != self.nodeID, result["command_id"]?.stringValue != nil {
+            self.forward(PeerMessage(kind: .command, deviceID: deviceID, node: node, text: text))
+        }
     }
 
     private func peerMessage(_ payload: [UInt8], kind: PeerMessage.Kind, deviceID: String) {

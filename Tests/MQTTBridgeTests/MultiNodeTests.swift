@@ -93,9 +93,10 @@ struct MultiNodeTests {
         dashboardA.send(
             #"{"type":"command","request_id":"ws-1","device":"thermo-m","name":"set_mode","args":{"mode":"auto"}}"#)
         #expect(try await second.answerNextCommand(status: .busy).name == "set_mode")
-        let wsResult = try await dashboardA.next(type: "command_result")
-        #expect(wsResult["request_id"] as? String == "ws-1")
+        // The answer to the client's own request, among node B's lifecycle messages of the command.
+        let wsResult = try await dashboardA.next(type: "command_result") { $0["request_id"] as? String == "ws-1" }
         #expect(wsResult["status"] as? String == "busy")
+        #expect(wsResult["node"] as? String == "node-b")
         dashboardA.close()
 
         // Offline: the node of its last status (B) answers, once.

@@ -49,6 +49,10 @@ struct QueuedCommandDeliveryTests {
         let late = try await apiA.queueCommand("roamer", #"{"name":"set_mode","args":{"mode":"off"},"ttl_ms":100}"#)
         #expect(try await apiA.waitForCommand(late, status: "expired"))
 
+        // Node B's dashboard shows the steps of node A's commands live, from the broker.
+        let dashboardB = LiveFeedTestClient(port: nodeB.httpPort, token: nodeB.apiToken)
+        defer { dashboardB.close() }
+        _ = try await dashboardB.next(type: "snapshot")
         let device = try await nodeB.loginThermostat("roamer", heartbeat: 600)
         var received: [Field] = []
         for _ in ids {
@@ -65,6 +69,10 @@ struct QueuedCommandDeliveryTests {
             // The record stays with the node that accepted the command.
             #expect(try await HTTPClient(nodeB).get("/api/commands/\(id)").status == 404)
         }
+        let seenOnB = try await dashboardB.next(type: "command_result") {
+            $0["command_id"] as? String == ids.last && $0["status"] as? String == "ok"
+        }
+        #expect(seenOnB["node"] as? String == "node-a")
         // Nothing more reaches the device: not the expired command, not a second copy.
         #expect(try await device.commandsBeforePong().isEmpty)
         for id in ids {

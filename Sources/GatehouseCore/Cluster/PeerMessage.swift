@@ -3,6 +3,8 @@
 public struct PeerMessage: Sendable {
     public enum Kind: Sendable {
         case status, telemetry, event
+        /// A step of a command another node owns.
+        case command
     }
 
     public var kind: Kind
