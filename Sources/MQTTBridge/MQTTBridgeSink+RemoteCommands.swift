@@ -28,6 +28,24 @@ extension MQTTBridgeSink: RemoteCommandForwarder {
         return SentCommandOutcome(status: status, result: answer["result"] ?? .object([]))
     }
 
+    /// How long a query waits for the nodes asked: the records are a read away on each of them.
+    static let queryWait: Duration = .seconds(2)
+
+    public func query(_ query: CommandQuery, nodes: [String]) async -> [CommandQuery.Answer] {
+        let queryID = "\(self.nodeID)-\(self.pendingQueries.nextQueryID())"
+        let question = CommandQueryMessage.question(query, queryID: queryID, asker: self.nodeID)
+        return await withCheckedContinuation { continuation in
+            self.pendingQueries.register(queryID, nodes: Set(nodes), continuation)
+            for node in nodes {
+                _ = self.control.offer(OutboundMessage(topic: self.topics.queries(node), payload: question))
+            }
+            Task { [pendingQueries] in
+                try? await Task.sleep(for: Self.queryWait)
+                pendingQueries.finish(queryID)
+            }
+        }
+    }
+
     /// Queues `message` and waits for the answer `resolveForwardedCommand` brings under `answerKey`, at
     /// most `timeout` and the trip's margin.
     private func publishAwaitingAnswer(_ message: OutboundMessage, answerKey: String, timeout: Duration) async

@@ -21,6 +21,8 @@ public final class MQTTBridgeSink: EventSink {
     let flushTimeout: Duration
     /// Commands for devices on other nodes, waiting for their results.
     let forwardedCommands = ForwardedCommands()
+    /// Questions to other nodes about their command records, collecting answers.
+    let pendingQueries = PendingQueries()
 
     /// - Parameter dataConnections: broker connections for telemetry and events; one connection is
     ///   bound by its PUBACK round trips, so more of them carry more messages per second.

@@ -84,6 +84,14 @@ final class MQTTInbound: Sendable {
         case .deliveries(let node):
             guard node == self.nodeID, !message.retain else { return }
             self.delivery(message.payload)
+        case .queries(let node):
+            guard node == self.nodeID, !message.retain else { return }
+            self.query(message.payload)
+        case .queryResults(let node):
+            guard node == self.nodeID, let (answer, queryID) = CommandQueryMessage.answer(from: message.payload) else {
+                return
+            }
+            self.sink.pendingQueries.add(answer, to: queryID)
         case .deliveryResults(let node):
             guard node == self.nodeID,
                 let result = try? JSONValue.parse(String(decoding: message.payload, as: UTF8.self)),
@@ -238,6 +246,24 @@ final class MQTTInbound: Sendable {
             ])
             let message = OutboundMessage(
                 topic: sink.topics.deliveryResults(delivery.owner), payload: answer.serializedBytes())
+            if !sink.control.offer(message) {
+                sink.metrics.dropped.increment()
+            }
+        }
+    }
+
+    /// Another node's question about the command records this node owns, answered on its results topic.
+    private func query(_ payload: [UInt8]) {
+        guard let (query, queryID, asker) = CommandQueryMessage.question(from: payload) else {
+            self.gateway.peerLogger.log(level: .warning, "unreadable command query from the broker")
+            return
+        }
+        let gateway = self.gateway
+        let sink = self.sink
+        Task {
+            guard let answer = await gateway.commandQueue.answer(query) else { return }
+            let message = OutboundMessage(
+                topic: sink.topics.queryResults(asker), payload: CommandQueryMessage.answer(answer, queryID: queryID))
             if !sink.control.offer(message) {
                 sink.metrics.dropped.increment()
             }

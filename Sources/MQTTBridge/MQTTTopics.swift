@@ -12,6 +12,10 @@ struct MQTTTopics: Sendable {
     func deliveries(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/deliveries" }
     /// The answers to the deliveries `node` handed out.
     func deliveryResults(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/deliveries/result" }
+    /// Questions to `node` about the command records it owns.
+    func queries(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/queries" }
+    /// The answers to the questions `node` asked.
+    func queryResults(_ node: String) -> String { "\(self.prefix)/nodes/\(node)/queries/result" }
 
     /// What node `node` subscribes to. Nodes, commands, results and its own deliveries first, at QoS 1;
     /// the devices' retained statuses last and at QoS 0, since they are current state, renewed at every
@@ -21,7 +25,8 @@ struct MQTTTopics: Sendable {
         [
             MQTTSubscription("\(self.prefix)/nodes/+/status"), MQTTSubscription("\(self.prefix)/devices/+/commands"),
             MQTTSubscription("\(self.prefix)/devices/+/commands/result"), MQTTSubscription(self.deliveries(node)),
-            MQTTSubscription(self.deliveryResults(node)), MQTTSubscription("\(self.prefix)/devices/+/status", qos: 0),
+            MQTTSubscription(self.deliveryResults(node)), MQTTSubscription(self.queries(node)),
+            MQTTSubscription(self.queryResults(node)), MQTTSubscription("\(self.prefix)/devices/+/status", qos: 0),
         ]
     }
 
@@ -41,6 +46,8 @@ struct MQTTTopics: Sendable {
         case node(String)
         case deliveries(node: String)
         case deliveryResults(node: String)
+        case queries(node: String)
+        case queryResults(node: String)
     }
 
     func subject(of topic: String) -> Subject? {
@@ -53,6 +60,7 @@ struct MQTTTopics: Sendable {
             switch (levels[0], levels[2]) {
             case ("devices", "commands"): return .commandResult(deviceID: levels[1])
             case ("nodes", "deliveries"): return .deliveryResults(node: levels[1])
+            case ("nodes", "queries"): return .queryResults(node: levels[1])
             default: return nil
             }
         }
@@ -64,6 +72,7 @@ struct MQTTTopics: Sendable {
         case ("devices", "commands"): return .commands(deviceID: levels[1])
         case ("nodes", "status"): return .node(levels[1])
         case ("nodes", "deliveries"): return .deliveries(node: levels[1])
+        case ("nodes", "queries"): return .queries(node: levels[1])
         default: return nil
         }
     }

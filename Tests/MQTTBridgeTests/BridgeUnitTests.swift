@@ -18,6 +18,8 @@ struct BridgeUnitTests {
         #expect(topics.subject(of: topics.deliveries("gw-2")) == .deliveries(node: "gw-2"))
         #expect(topics.subject(of: topics.deliveryResults("gw-2")) == .deliveryResults(node: "gw-2"))
         #expect(topics.subject(of: "acme/gw/nodes/gw-2/status/result") == nil)
+        #expect(topics.subject(of: topics.queries("gw-2")) == .queries(node: "gw-2"))
+        #expect(topics.subject(of: topics.queryResults("gw-2")) == .queryResults(node: "gw-2"))
         #expect(topics.subject(of: "acme/gwx/devices/t-1/status") == nil)
         #expect(topics.subject(of: "acme/gw/devices/t-1/other") == nil)
         #expect(topics.subject(of: "other/devices/t-1/status") == nil)
@@ -42,6 +44,29 @@ struct BridgeUnitTests {
         #expect(delivery.deliverByMs == 6_000)
         #expect(CommandDelivery(payload: Array(#"{"type":"delivery","node":"gw-1"}"#.utf8)) == nil)
         #expect(CommandDelivery(payload: Array("not json".utf8)) == nil)
+    }
+
+    @Test func commandQueriesAndTheirAnswersReadBackAsSent() throws {
+        for query in [
+            CommandQuery.commands(deviceID: "t-1", status: .queued, limit: 50),
+            .commands(deviceID: "t-1", status: nil, limit: 500), .command(id: "cmd-1"), .cancel(id: "cmd-2"),
+        ] {
+            let read = try #require(
+                CommandQueryMessage.question(
+                    from: CommandQueryMessage.question(query, queryID: "q-1", asker: "gw-1")))
+            #expect(read.query == query)
+            #expect(read.queryID == "q-1")
+            #expect(read.asker == "gw-1")
+        }
+        let answer = CommandQuery.Answer(
+            node: "gw-2", records: [.object([("command_id", .string("cmd-2"))])],
+            notCancelled: .sent)
+        let read = try #require(CommandQueryMessage.answer(from: CommandQueryMessage.answer(answer, queryID: "q-9")))
+        #expect(read.queryID == "q-9")
+        #expect(read.answer.node == "gw-2")
+        #expect(read.answer.records.first?["command_id"]?.stringValue == "cmd-2")
+        #expect(read.answer.notCancelled == .sent)
+        #expect(CommandQueryMessage.question(from: Array(#"{"type":"command_query","op":"drop"}"#.utf8)) == nil)
     }
 
     @Test func aDeliveryTakenOnceIsRecognizedAsADuplicateUntilItAgesOut() {

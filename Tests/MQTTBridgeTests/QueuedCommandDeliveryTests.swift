@@ -66,8 +66,8 @@ struct QueuedCommandDeliveryTests {
             let steps = try await apiA.commandSteps(id)
             #expect(steps.compactMap { $0["status"] as? String } == ["queued", "sent", "ok"])
             #expect(steps.compactMap { $0["node"] as? String } == ["node-b"])
-            // The record stays with the node that accepted the command.
-            #expect(try await HTTPClient(nodeB).get("/api/commands/\(id)").status == 404)
+            // The record stays with the node that accepted the command; node B's API reads it from there.
+            #expect(try await HTTPClient(nodeB).get("/api/commands/\(id)").object["node"] as? String == "node-a")
         }
         let seenOnB = try await dashboardB.next(type: "command_result") {
             $0["command_id"] as? String == ids.last && $0["status"] as? String == "ok"
@@ -83,6 +83,35 @@ struct QueuedCommandDeliveryTests {
         }
 
         await device.close()
+        try await nodeA.stop()
+        try await nodeB.stop()
+        await backend.disconnect()
+        await broker.stop()
+    }
+
+    @Test func everyNodesAPIListsFollowsAndCancelsTheCommandsOtherNodesOwn() async throws {
+        let broker = try await TestBroker()
+        let backend = try await MQTTTestClient(broker, subscriptions: ["gatehouse/#"])
+        let nodeA = try await startNode("node-a", on: broker, watchedBy: backend)
+        let nodeB = try await startNode("node-b", on: broker, watchedBy: backend)
+        try await Self.leaveNode(nodeA, "faraway", backend: backend)
+        let ids = try await Self.queueSetpoints([17, 18], on: nodeA, for: "faraway")
+        let apiB = HTTPClient(nodeB)
+
+        let listed = try await apiB.get("/api/devices/faraway/commands").array
+        #expect(listed.compactMap { $0["command_id"] as? String } == ids)
+        #expect(listed.allSatisfy { $0["node"] as? String == "node-a" })
+        #expect(try await apiB.get("/api/devices/faraway/commands?status=queued&limit=1").array.count == 1)
+        #expect(try await apiB.get("/api/commands/\(ids[1])").object["status"] as? String == "queued")
+
+        let cancelled = try await apiB.delete("/api/commands/\(ids[0])")
+        #expect(cancelled.status == 200)
+        #expect(cancelled.object["status"] as? String == "cancelled")
+        #expect(try await HTTPClient(nodeA).commandHistory(ids[0]) == ["queued", "cancelled"])
+        #expect(try await apiB.delete("/api/commands/\(ids[0])").status == 409)
+        #expect(try await apiB.delete("/api/commands/cmd-nowhere").status == 404)
+        #expect(try await apiB.get("/api/commands/cmd-nowhere").status == 404)
+
         try await nodeA.stop()
         try await nodeB.stop()
         await backend.disconnect()

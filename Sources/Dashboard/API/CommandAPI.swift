@@ -31,8 +31,8 @@ struct CommandAPI: Sendable {
                 limit = number
             }
             do throws(CommandQueue.Rejection) {
-                let records = try await self.gateway.commandQueue.commands(of: id, status: status, limit: limit)
-                return Response.json(.array(records.map(\.json)))
+                let records = try await self.gateway.deploymentCommands(of: id, status: status, limit: limit)
+                return Response.json(.array(records))
             } catch {
                 return Response.jsonError(error.description, status: .internalServerError)
             }
@@ -40,10 +40,10 @@ struct CommandAPI: Sendable {
         router.get("/api/commands/:command") { _, context in
             let id = try context.parameters.require("command")
             do throws(CommandQueue.Rejection) {
-                guard let record = try await self.gateway.commandQueue.command(id: id) else {
+                guard let record = try await self.gateway.deploymentCommand(id: id) else {
                     return Response.jsonError("no command \(id)", status: .notFound)
                 }
-                return Response.json(record.json)
+                return Response.json(record)
             } catch {
                 return Response.jsonError(error.description, status: .internalServerError)
             }
@@ -51,7 +51,7 @@ struct CommandAPI: Sendable {
         router.delete("/api/commands/:command") { _, context in
             let id = try context.parameters.require("command")
             do throws(CommandQueue.Rejection) {
-                return Response.json(try await self.gateway.commandQueue.cancel(id: id).json)
+                return Response.json(try await self.gateway.deploymentCancel(id: id))
             } catch {
                 switch error {
                 case .notFound: return Response.jsonError(error.description, status: .notFound)

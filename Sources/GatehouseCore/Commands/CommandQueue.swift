@@ -43,7 +43,7 @@ public final class CommandQueue: Service {
     private let events: EventHub
     private let cluster: ClusterDirectory
     private let remote: (any RemoteCommandForwarder)?
-    private let nodeID: String
+    let nodeID: String
     private let queueLimit: Int
     private let retention: Duration
     private let metrics: GatewayMetrics

@@ -12,17 +12,8 @@ public protocol RemoteCommandForwarder: Sendable {
     /// answer, or nil when none came within the command's timeout and the trip's margin (the command
     /// may or may not have reached the device).
     func deliver(_ record: CommandRecord, through node: String) async -> SentCommandOutcome?
-}
 
-/// How a command handed to a session ended, here or on another node.
-public struct SentCommandOutcome: Sendable {
-    /// `offline` when the session was gone and nothing was sent.
-    public var status: CommandOutcomeStatus
-    /// The device's result, named by its session's profile.
-    public var result: JSONValue
-
-    public init(status: CommandOutcomeStatus, result: JSONValue) {
-        self.status = status
-        self.result = result
-    }
+    /// Asks `nodes` about the commands they own, each answering for its own records, and returns what
+    /// every node that answered within a short wait said.
+    func query(_ query: CommandQuery, nodes: [String]) async -> [CommandQuery.Answer]
 }

@@ -36,3 +36,47 @@ extension Gateway {
         }
     }
 }
+
+/// The command records of the whole deployment, as the REST API shows them: this node's, and through
+/// the broker those of the other nodes that are up (each record lives on the node that accepted it).
+extension Gateway {
+    /// The other nodes that are up, which answer queries about the commands they own.
+    private var queryableNodes: (forwarder: any RemoteCommandForwarder, nodes: [String])? {
+        guard let forwarder = self.remoteCommands else { return nil }
+        let nodes = self.cluster.onlineNodes.filter { $0 != self.settings.nodeID }
+        return nodes.isEmpty ? nil : (forwarder, nodes)
+    }
+
+    /// A device's commands on every node, oldest first, at most the newest `limit`.
+    public func deploymentCommands(of deviceID: String, status: CommandState?, limit: Int) async throws(CommandQueue
+        .Rejection) -> [JSONValue]
+    {
+        let local = try await self.commandQueue.commands(of: deviceID, status: status, limit: limit).map(\.json)
+        guard let (forwarder, nodes) = self.queryableNodes else { return local }
+        let answers = await forwarder.query(.commands(deviceID: deviceID, status: status, limit: limit), nodes: nodes)
+        let all = local + answers.flatMap(\.records)
+        let ordered = all.sorted { ($0["created_at_ms"]?.doubleValue ?? 0) < ($1["created_at_ms"]?.doubleValue ?? 0) }
+        return Array(ordered.suffix(limit))
+    }
+
+    /// A command's record, from whichever node owns it; nil when none does.
+    public func deploymentCommand(id: String) async throws(CommandQueue.Rejection) -> JSONValue? {
+        if let record = try await self.commandQueue.command(id: id) { return record.json }
+        guard let (forwarder, nodes) = self.queryableNodes else { return nil }
+        return await forwarder.query(.command(id: id), nodes: nodes).lazy.flatMap(\.records).first
+    }
+
+    /// Cancels a queued command on whichever node owns it and returns its record.
+    public func deploymentCancel(id: String) async throws(CommandQueue.Rejection) -> JSONValue {
+        do throws(CommandQueue.Rejection) {
+            return try await self.commandQueue.cancel(id: id).json
+        } catch {
+            guard case .notFound = error, let (forwarder, nodes) = self.queryableNodes else { throw error }
+            for answer in await forwarder.query(.cancel(id: id), nodes: nodes) {
+                if let record = answer.records.first { return record }
+                if let status = answer.notCancelled { throw .notQueued(status) }
+            }
+            throw error
+        }
+    }
+}
