@@ -36,17 +36,15 @@ struct BrowserTests {
     /// Plays `steps` on the page and returns the rendered DOM after the last one, with the script's exit
     /// status (0: every awaited text appeared).
     static func renderedPage(_ url: String, steps: [Step]) async throws -> (status: Int32, html: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.dumpScript, "--timeout", "60"] + steps.flatMap(\.arguments) + [url]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let html = try await Task.detached { try output.fileHandleForReading.readToEnd() ?? Data() }.value
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: html, as: UTF8.self))
+        let process = try ChildProcess(
+            "/usr/bin/env", ["python3", Self.dumpScript, "--timeout", "60"] + steps.flatMap(\.arguments) + [url],
+            stdout: .pipe, stderr: .inherit)
+        guard let status = try await process.waitForExit(timeout: .seconds(120)) else {
+            throw TestFailure("dump-dom.py did not exit")
+        }
+        // Let the pipe's last bytes arrive.
+        try await Task.sleep(for: .milliseconds(100))
+        return (status, process.stdout)
     }
 
     @Test func thePageShowsADeviceAndItsLiveTelemetry() async throws {

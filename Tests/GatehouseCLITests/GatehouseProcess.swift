@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import GatehouseTestSupport
 
 /// A built executable of the package (`gatehouse` unless told otherwise), run as a child process with
 /// its output captured.
@@ -15,65 +15,34 @@ final class GatehouseProcess: Sendable {
         fatalError("\(name) executable not found next to the tests (looked in \(candidates.map(\.path)))")
     }
 
-    private let process: Process
-    /// Standard input, when the process was started to be typed to.
-    private let input: Pipe?
-    private final class Output: Sendable {
-        let captured = Mutex((stdout: Data(), stderr: Data()))
-    }
-
-    private let output = Output()
+    private let process: ChildProcess
 
     /// Runs `executable` (a name beside the tests, or `executableURL`); as user `nobody` with
     /// `unprivileged` when the tests run as root.
     init(
-        _ arguments: [String], workingDirectory: URL? = nil, executable: String = "gatehouse",
-        executableURL: URL? = nil, unprivileged: Bool = false, typedTo: Bool = false
+        _ arguments: [String], executable: String = "gatehouse", executableURL: URL? = nil, unprivileged: Bool = false,
+        typedTo: Bool = false
     ) throws {
-        let process = Process()
         let url = executableURL ?? Self.executable(named: executable)
-        if unprivileged, getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", url.path] + arguments
-        } else {
-            process.executableURL = url
-            process.arguments = arguments
-        }
-        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let input = typedTo ? Pipe() : nil
-        process.standardInput = input ?? FileHandle.nullDevice
-        self.input = input
-        self.process = process
-        stdout.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.captured.withLock { $0.stdout.append(data) }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.captured.withLock { $0.stderr.append(data) }
-        }
-        try process.run()
+        let (program, programArguments) =
+            unprivileged && getuid() == 0
+            ? ("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", url.path] + arguments)
+            : (url.path, arguments)
+        self.process = try ChildProcess(
+            program, programArguments, stdin: typedTo ? .pipe : .null, stdout: .pipe, stderr: .pipe)
     }
 
-    var stdout: String { self.output.captured.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
-    var stderr: String { self.output.captured.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
+    var stdout: String { self.process.stdout }
+    var stderr: String { self.process.stderr }
     var isRunning: Bool { self.process.isRunning }
     var processIdentifier: Int32 { self.process.processIdentifier }
 
     /// Waits for the process to exit, at most `timeout`; returns its exit status, or nil if it still runs.
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning {
-            guard ContinuousClock.now < deadline else { return nil }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        guard let status = try await self.process.waitForExit(timeout: timeout) else { return nil }
         // Let the pipes' last bytes arrive.
         try await Task.sleep(for: .milliseconds(50))
-        return self.process.terminationStatus
+        return status
     }
 
     /// Waits until the standard error contains `text`, at most `timeout`.
@@ -100,11 +69,11 @@ final class GatehouseProcess: Sendable {
 
     /// Writes `line` and a newline to the standard input of a process started `typedTo`.
     func type(_ line: String) {
-        self.input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+        self.process.input?.write(Data((line + "\n").utf8))
     }
 
     func signal(_ signal: Int32) {
-        kill(self.process.processIdentifier, signal)
+        self.process.signal(signal)
     }
 
     /// Runs a command to completion and returns (status, stdout, stderr).
@@ -117,12 +86,6 @@ final class GatehouseProcess: Sendable {
             throw CLIFailure("gatehouse \(arguments.joined(separator: " ")) did not exit")
         }
         return (status, process.stdout, process.stderr)
-    }
-
-    deinit {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
-        }
     }
 }
 

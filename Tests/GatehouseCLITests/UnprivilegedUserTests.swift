@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
 /// Production gateways do not run as root, and the suite usually does: options that only root may set
@@ -15,15 +16,10 @@ struct UnprivilegedUserTests {
         // Copied by `cp`, so that the copies are never open for writing in this process: a process
         // another test forks meanwhile would inherit that descriptor, and running the copy would then
         // fail with ETXTBSY (seen).
-        let copy = Process()
-        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
-        copy.arguments =
-            ["gatehouse", "gatehouse-sim"].map { GatehouseProcess.executable(named: $0).path } + [
-                binaries.path
-            ]
-        try copy.run()
-        while copy.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(copy.terminationStatus == 0)
+        let copy = try ChildProcess(
+            "/bin/cp",
+            ["gatehouse", "gatehouse-sim"].map { GatehouseProcess.executable(named: $0).path } + [binaries.path])
+        #expect(try await copy.waitForExit() == 0)
         let devices = folder.appendingPathComponent("devices")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: shippedDevicesDirectory), to: devices)
         let scenario = folder.appendingPathComponent("three.yaml")

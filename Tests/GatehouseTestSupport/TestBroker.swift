@@ -8,7 +8,7 @@ public final class TestBroker: Sendable {
     /// Where the broker keeps its configuration and, with persistence, its database; a restarted broker
     /// given the same directory finds its persistent sessions again.
     public let directory: URL
-    private let process: Process
+    private let process: ChildProcess
     private let keepsDirectory: Bool
 
     /// Starts a broker; `port` reuses one (to restart a broker a test stopped).
@@ -35,28 +35,18 @@ public final class TestBroker: Sendable {
             .joined(separator: "\n").appending("\n")
             .write(to: config, atomically: true, encoding: .utf8)
         self.keepsDirectory = persistentIn != nil
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
-        process.arguments = ["-c", config.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        self.process = try ChildProcess("/usr/sbin/mosquitto", ["-c", config.path])
         try await self.waitUntilListening()
     }
 
     /// Stops the broker (SIGTERM to its PID, SIGKILL if it lingers) and waits for it to exit.
     public func stop() async {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGTERM)
-            // mosquitto 2.0.11 takes 1.5 to 2 s to act on SIGTERM even when idle; SIGKILL would lose what it
-            // persists at exit, so it is only the last resort, after 10 s. Polled with sleeps that free
-            // the thread: a test's threads are shared with every other test.
-            for attempt in 0..<1500 where self.process.isRunning {
-                if attempt == 1000 { kill(self.process.processIdentifier, SIGKILL) }
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+        self.process.signal(SIGTERM)
+        // SIGKILL would lose what mosquitto persists at exit, so it is only the last resort, after 10 s.
+        let status = (try? await self.process.waitForExit(timeout: .seconds(10))) ?? nil
+        if status == nil {
+            self.process.signal(SIGKILL)
+            _ = try? await self.process.waitForExit(timeout: .seconds(5))
         }
         if !self.keepsDirectory {
             try? FileManager.default.removeItem(at: self.directory)
@@ -64,9 +54,6 @@ public final class TestBroker: Sendable {
     }
 
     deinit {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
-        }
         if !self.keepsDirectory {
             try? FileManager.default.removeItem(at: self.directory)
         }

@@ -45,18 +45,8 @@ struct TLSTests {
         }
 
         private static func openssl(_ arguments: [String], in directory: URL) async throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Polled with sleeps that free the thread, as the test's threads are shared.
-            while process.isRunning {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            guard process.terminationStatus == 0 else { throw TestFailure("openssl \(arguments[0]) failed") }
+            let process = try ChildProcess("/usr/bin/openssl", arguments, workingDirectory: directory.path)
+            guard try await process.waitForExit() == 0 else { throw TestFailure("openssl \(arguments[0]) failed") }
         }
     }
 
