@@ -37,7 +37,7 @@ extension MQTTBridgeSink: RemoteCommandForwarder {
         return await withCheckedContinuation { continuation in
             self.pendingQueries.register(queryID, nodes: Set(nodes), continuation)
             for node in nodes {
-                _ = self.control.offer(OutboundMessage(topic: self.topics.queries(node), payload: question))
+                self.publishControl(question, topic: self.topics.queries(node))
             }
             Task { [pendingQueries] in
                 try? await Task.sleep(for: Self.queryWait)

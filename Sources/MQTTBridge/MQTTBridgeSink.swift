@@ -103,9 +103,13 @@ public final class MQTTBridgeSink: EventSink {
 
     /// Queues a command's result on the control connection.
     func publishResult(_ payload: JSONValue, deviceID: String) {
-        let message = OutboundMessage(
-            topic: self.topics.commandResult(deviceID), payload: payload.serializedBytes())
-        if !self.control.offer(message) {
+        self.publishControl(payload.serializedBytes(), topic: self.topics.commandResult(deviceID))
+    }
+
+    /// Queues a message on the control connection (commands and answers between nodes); one past its
+    /// bound is dropped and counted.
+    func publishControl(_ payload: [UInt8], topic: String) {
+        if !self.control.offer(OutboundMessage(topic: topic, payload: payload)) {
             self.metrics.dropped.increment()
         }
     }

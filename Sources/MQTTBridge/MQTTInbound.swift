@@ -244,11 +244,7 @@ final class MQTTInbound: Sendable {
                 ("command_id", .string(delivery.commandID)), ("device", .string(delivery.deviceID)),
                 ("status", .string(outcome.status.rawValue)), ("result", JSONValue(outcome.result)),
             ])
-            let message = OutboundMessage(
-                topic: sink.topics.deliveryResults(delivery.owner), payload: answer.serializedBytes())
-            if !sink.control.offer(message) {
-                sink.metrics.dropped.increment()
-            }
+            sink.publishControl(answer.serializedBytes(), topic: sink.topics.deliveryResults(delivery.owner))
         }
     }
 
@@ -262,11 +258,8 @@ final class MQTTInbound: Sendable {
         let sink = self.sink
         Task {
             guard let answer = await gateway.commandQueue.answer(query) else { return }
-            let message = OutboundMessage(
-                topic: sink.topics.queryResults(asker), payload: CommandQueryMessage.answer(answer, queryID: queryID))
-            if !sink.control.offer(message) {
-                sink.metrics.dropped.increment()
-            }
+            sink.publishControl(
+                CommandQueryMessage.answer(answer, queryID: queryID), topic: sink.topics.queryResults(asker))
         }
     }
 

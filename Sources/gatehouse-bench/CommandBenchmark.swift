@@ -1,8 +1,6 @@
 import DFP
 import Foundation
 import HummingbirdWSClient
-import Logging
-import NIOPosix
 import Simulator
 import Synchronization
 
@@ -13,9 +11,7 @@ import Synchronization
 /// cost on top of the wire. Loopback only, bounded in time; the gateway must run with
 /// `--allow-unknown-devices`.
 struct CommandBenchmark {
-    var devicePort: Int
-    var httpPort: Int
-    var apiToken: String
+    var gateway: BenchmarkGateway
     var devices: Int
     var clients: Int
     var seconds: Int
@@ -27,25 +23,12 @@ struct CommandBenchmark {
     }
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup.singleton
-        var answering: [Task<Void, Never>] = []
-        var connections: [DeviceConnection] = []
-        for index in 0..<self.devices {
-            let connection = try await DeviceConnection.connect(host: "127.0.0.1", port: self.devicePort, group: group)
-            try await connection.send(
-                .hello(Hello(deviceID: "bench-cmd-\(index)", token: "", heartbeatSeconds: 60)), seq: 0)
-            connections.append(connection)
-            answering.append(Task { await Self.answerCommands(connection) })
-        }
+        let connections = try await self.gateway.connectDevices(self.devices, idPrefix: "bench-cmd-")
+        let answering = connections.map { connection in Task { await Self.answerCommands(connection) } }
         try await Task.sleep(for: .seconds(1))
 
         let latency = LatencyRecorder()
-        let logger = {
-            var logger = Logger(label: "command-bench")
-            logger.logLevel = .critical
-            return logger
-        }()
-        let url = "ws://127.0.0.1:\(self.httpPort)/ws?token=\(self.apiToken)"
+        let url = self.gateway.liveFeedURL
         let deadline = ContinuousClock.now + .seconds(self.seconds)
         let started = ContinuousClock.now
         let devices = self.devices
@@ -53,9 +36,9 @@ struct CommandBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for client in 0..<self.clients {
                 group.addTask {
-                    // The first message is the snapshot of every device, past the 16 KiB default frame size.
                     try await WebSocketClient.connect(
-                        url: url, configuration: .init(maxFrameSize: 1 << 24), logger: logger
+                        url: url, configuration: BenchmarkGateway.liveFeedConfiguration,
+                        logger: BenchmarkGateway.logger
                     ) { inbound, outbound, _ in
                         var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                         // Only the replies to its own commands: no live feed, no lifecycle broadcasts.

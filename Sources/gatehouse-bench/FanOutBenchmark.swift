@@ -2,9 +2,7 @@ import DFP
 import Dispatch
 import Foundation
 import HummingbirdWSClient
-import Logging
 import NIOCore
-import NIOPosix
 import Simulator
 import Synchronization
 
@@ -13,9 +11,7 @@ import Synchronization
 /// and `clients` live-feed clients measure when each message reaches them. Loopback only, bounded in
 /// time. The gateway must run with `--allow-unknown-devices` and without a profile for these IDs.
 struct FanOutBenchmark {
-    var devicePort: Int
-    var httpPort: Int
-    var apiToken: String
+    var gateway: BenchmarkGateway
     var devices: Int
     var clients: Int
     var seconds: Int
@@ -33,15 +29,12 @@ struct FanOutBenchmark {
 
     func run() async throws {
         let latencies = Latencies()
-        let logger = {
-            var logger = Logger(label: "fan-out")
-            logger.logLevel = .critical
-            return logger
-        }()
-        let url = "ws://127.0.0.1:\(self.httpPort)/ws?token=\(self.apiToken)"
+        let url = self.gateway.liveFeedURL
         let readers = (0..<self.clients).map { _ in
             Task {
-                try await WebSocketClient.connect(url: url, logger: logger) { inbound, _, _ in
+                try await WebSocketClient.connect(
+                    url: url, configuration: BenchmarkGateway.liveFeedConfiguration, logger: BenchmarkGateway.logger
+                ) { inbound, _, _ in
                     for try await message in inbound.messages(maxSize: 1 << 24) {
                         guard case .text(let text) = message, latencies.measuring.load(ordering: .relaxed),
                             let sent = Self.sentMicroseconds(in: text)
@@ -52,14 +45,7 @@ struct FanOutBenchmark {
                 }
             }
         }
-        let group = MultiThreadedEventLoopGroup.singleton
-        var connections: [DeviceConnection] = []
-        for index in 0..<self.devices {
-            let connection = try await DeviceConnection.connect(host: "127.0.0.1", port: self.devicePort, group: group)
-            try await connection.send(
-                .hello(Hello(deviceID: "fanout-\(index)", token: "", heartbeatSeconds: 60)), seq: 0)
-            connections.append(connection)
-        }
+        let connections = try await self.gateway.connectDevices(self.devices, idPrefix: "fanout-")
         print("devices connected: \(connections.count); dashboard clients: \(self.clients)")
         try await Task.sleep(for: .seconds(2))
 

@@ -152,9 +152,7 @@ if arguments.first == "fanout" {
         fatalError("usage: gatehouse-bench fanout DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]")
     }
     let benchmark = FanOutBenchmark(
-        devicePort: numbers[0],
-        httpPort: numbers[1],
-        apiToken: arguments[3],
+        gateway: BenchmarkGateway(devicePort: numbers[0], httpPort: numbers[1], apiToken: arguments[3]),
         devices: numbers.count > 2 ? numbers[2] : 1_000,
         clients: numbers.count > 3 ? numbers[3] : 10,
         seconds: min(numbers.count > 4 ? numbers[4] : 20, 120)
@@ -168,7 +166,7 @@ if arguments.first == "commands" {
         fatalError("usage: gatehouse-bench commands DEVICE_PORT HTTP_PORT API_TOKEN [DEVICES] [CLIENTS] [SECONDS]")
     }
     try await CommandBenchmark(
-        devicePort: numbers[0], httpPort: numbers[1], apiToken: arguments[3],
+        gateway: BenchmarkGateway(devicePort: numbers[0], httpPort: numbers[1], apiToken: arguments[3]),
         devices: numbers.count > 2 ? numbers[2] : 100, clients: numbers.count > 3 ? numbers[3] : 8,
         seconds: min(numbers.count > 4 ? numbers[4] : 10, 120)
     ).run()

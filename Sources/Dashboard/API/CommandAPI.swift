@@ -1,7 +1,5 @@
-import DFP
 import GatehouseCore
 import Hummingbird
-import NIOCore
 
 /// The REST API of commands: send or queue one, follow it, list a device's, cancel a queued one.
 struct CommandAPI: Sendable {
@@ -66,8 +64,8 @@ struct CommandAPI: Sendable {
     /// the record once the device answered; 202 while it waits in the queue; 504 on a timeout; 409 when
     /// the device is offline and the command has no TTL, or the device's queue is full.
     private func submit(_ body: JSONValue, to deviceID: String) async -> Response {
-        if self.gateway.sessions.session(for: deviceID) == nil, self.gateway.remoteNode(of: deviceID) != nil {
-            return await self.forwardCommand(body, to: deviceID)
+        if let result = await self.gateway.forwardCommand(body, to: deviceID, requestID: nil) {
+            return Self.response(forwarded: result)
         }
         let record: CommandRecord
         do throws(CommandRefusal) {
@@ -90,22 +88,8 @@ struct CommandAPI: Sendable {
         }
     }
 
-    /// A command for a device on another node goes there through the broker; the answer has the same
-    /// shape and status codes as a local one.
-    private func forwardCommand(_ body: JSONValue, to deviceID: String) async -> Response {
-        guard let forwarder = self.gateway.remoteCommands, self.gateway.remoteNode(of: deviceID) != nil else {
-            return Response.jsonError("device offline", status: .conflict)
-        }
-        let timeout =
-            body["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) } ?? CommandRequest.defaultTimeout
-        guard timeout > .zero, timeout <= CommandRequest.maximumTimeout else {
-            return Response.jsonError("\"timeout_ms\" must be a positive number up to 300000", status: .badRequest)
-        }
-        guard let result = await forwarder.forward(deviceID: deviceID, command: body, timeout: timeout) else {
-            return Response.json(
-                .object([("command_id", .null), ("status", .string("timeout")), ("result", .object([]))]),
-                status: .gatewayTimeout)
-        }
+    /// Another node's answer, with the same shape and status codes as a local one.
+    private static func response(forwarded result: JSONValue) -> Response {
         let answer = JSONValue.object([
             ("command_id", result["command_id"] ?? .null), ("status", result["status"] ?? .null),
             ("result", result["result"] ?? .object([])), ("node", result["node"] ?? .null),
@@ -118,5 +102,4 @@ struct CommandAPI: Sendable {
         default: return Response.json(answer)
         }
     }
-
 }

@@ -111,14 +111,14 @@ struct LiveFeedSession: Sendable {
             throw BadMessage(description: "\"device\" is required")
         }
         let gateway = self.api.gateway
-        if gateway.sessions.session(for: deviceID) == nil, gateway.remoteNode(of: deviceID) != nil {
-            return {
-                await Self.forwardCommand(message, to: deviceID, requestID: requestID, gateway: gateway, client: client)
-            }
-        }
         // A client watching the device hears every step of the command's life (with its request ID) from
-        // the feed; one that is not gets the end, or how far it got when the wait ended.
+        // the feed; one that is not gets the end, or how far it got when the wait ended. A command for a
+        // device on another node is answered once, with that node's result.
         return {
+            if let answer = await gateway.forwardCommand(message, to: deviceID, requestID: requestID) {
+                client.enqueue(answer.serialized(), droppable: false)
+                return
+            }
             do throws(CommandRefusal) {
                 let record = try await gateway.submitCommand(message, to: deviceID, requestID: requestID)
                 if !client.wants(deviceID) {
@@ -130,36 +130,6 @@ struct LiveFeedSession: Sendable {
                 client.enqueue(refusal.serialized(), droppable: false)
             }
         }
-    }
-
-    /// A command for a device on another node goes there through the broker; otherwise the device is
-    /// offline. Either way the client gets one `command_result`.
-    private static func forwardCommand(
-        _ message: JSONValue,
-        to deviceID: String,
-        requestID: String?,
-        gateway: Gateway,
-        client: LiveFeedClient
-    ) async {
-        var answer = EventMessage.commandResult(
-            device: deviceID, node: gateway.settings.nodeID, requestID: requestID,
-            outcome: CommandOutcome(commandID: nil, status: .offline))
-        if let forwarder = gateway.remoteCommands, gateway.remoteNode(of: deviceID) != nil {
-            let timeout =
-                message["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) }
-                ?? CommandRequest.defaultTimeout
-            let result = await forwarder.forward(
-                deviceID: deviceID, command: message,
-                timeout: min(max(timeout, .milliseconds(1)), CommandRequest.maximumTimeout))
-            var members: [(String, JSONValue)] = [
-                ("type", .string("command_result")), ("node", result?["node"] ?? .null), ("device", .string(deviceID)),
-                ("request_id", JSONValue(requestID)), ("command_id", result?["command_id"] ?? .null),
-                ("status", result?["status"] ?? .string("timeout")), ("result", result?["result"] ?? .object([])),
-            ]
-            if let error = result?["error"] { members.append(("error", error)) }
-            answer = .object(members)
-        }
-        client.enqueue(answer.serialized(), droppable: false)
     }
 
     private static func deviceIDs(_ values: [JSONValue]) throws(BadMessage) -> [String] {

@@ -100,10 +100,11 @@ public final class CommandQueue: Service {
                     return .update(record, from: .sent)
                 })
         }
-        for deviceID in (try? self.registry.devicesWithQueuedCommands()) ?? [] {
-            self.markQueued(deviceID)
+        let queued = (try? self.registry.commands(in: .queued)) ?? []
+        for record in queued {
+            self.markQueued(record.deviceID)
         }
-        self.metrics.commandsQueued.set((try? self.registry.commands(in: .queued).count) ?? 0)
+        self.metrics.commandsQueued.set(queued.count)
     }
 
     /// Expires queued commands on time, and prunes ended ones past the retention, until graceful shutdown.
@@ -136,13 +137,8 @@ public final class CommandQueue: Service {
         }
         let accepted = try await self.write(.insert(record, queueLimit: self.queueLimit))
         guard accepted else { throw .queueFull(limit: self.queueLimit) }
-        if record.status == .queued {
-            self.markQueued(deviceID)
-            self.metrics.commandsQueued.increment()
-        } else {
-            self.metrics.recordCommandEnded(record.status)
-        }
-        self.publish(record)
+        if record.status == .queued { self.markQueued(deviceID) }
+        self.wrote(record, over: nil)
         guard connected else { return record }
         let id = record.id
         self.waiters.update(id) { $0 = .waiting([:]) }
@@ -259,7 +255,7 @@ public final class CommandQueue: Service {
             throw error
         }
         self.publish(queued)
-        self.publish(record)
+        self.wrote(record, over: nil)
         record = await self.finishSending(record, by: route)
         self.releaseQueue(of: record.deviceID)
         return record
@@ -394,10 +390,7 @@ public final class CommandQueue: Service {
     /// Writes the record if it is still `expected`, then publishes it and wakes whoever waits for it.
     private func transition(_ record: CommandRecord, from expected: CommandState) async throws(Rejection) -> Bool {
         guard try await self.write(.update(record, from: expected)) else { return false }
-        if expected == .queued { self.metrics.commandsQueued.decrement() }
-        if record.status == .queued { self.metrics.commandsQueued.increment() }
-        if record.status.isFinal { self.metrics.recordCommandEnded(record.status) }
-        self.publish(record)
+        self.wrote(record, over: expected)
         if record.status.isFinal {
             let waiting = self.waiters.update(record.id) { waiting -> [CheckedContinuation<CommandRecord?, Never>] in
                 guard case .waiting(let continuations)? = waiting else { return [] }
@@ -409,6 +402,15 @@ public final class CommandQueue: Service {
             }
         }
         return true
+    }
+
+    /// A record was written over one in `previous` (nil: a new record): the queue's metrics follow, and
+    /// the live feed and MQTT hear of it.
+    private func wrote(_ record: CommandRecord, over previous: CommandState?) {
+        if previous == .queued { self.metrics.commandsQueued.decrement() }
+        if record.status == .queued { self.metrics.commandsQueued.increment() }
+        if record.status.isFinal { self.metrics.recordCommandEnded(record.status) }
+        self.publish(record)
     }
 
     private func publish(_ record: CommandRecord) {

@@ -35,6 +35,29 @@ extension Gateway {
             throw .rejected(error)
         }
     }
+
+    /// A command for a device whose session is on another node goes there through the broker, to be
+    /// read and recorded by that node. Returns its `command_result` message (status `timeout` when none
+    /// came in time, `invalid` with an `error` when that node refused the request), or nil when no other
+    /// node holds the device, so the command is this node's to submit.
+    public func forwardCommand(_ body: JSONValue, to deviceID: String, requestID: String?) async -> JSONValue? {
+        guard self.sessions.session(for: deviceID) == nil, let forwarder = self.remoteCommands,
+            let node = self.remoteNode(of: deviceID)
+        else { return nil }
+        // The wait only: the holding node checks the request's `timeout_ms` itself.
+        let requested = body["timeout_ms"]?.doubleValue.map { Duration.milliseconds(Int64($0)) }
+        let timeout = min(
+            max(requested ?? CommandRequest.defaultTimeout, .milliseconds(1)), CommandRequest.maximumTimeout)
+        let result = await forwarder.forward(deviceID: deviceID, command: body, timeout: timeout)
+        var members: [(String, JSONValue)] = [
+            ("type", .string("command_result")), ("node", result?["node"] ?? .string(node)),
+            ("device", .string(deviceID)), ("request_id", JSONValue(requestID)),
+            ("command_id", result?["command_id"] ?? .null), ("status", result?["status"] ?? .string("timeout")),
+            ("result", result?["result"] ?? .object([])),
+        ]
+        if let error = result?["error"] { members.append(("error", error)) }
+        return .object(members)
+    }
 }
 
 /// The command records of the whole deployment, as the REST API shows them: this node's, and through

@@ -39,17 +39,6 @@ public enum EventMessage {
         ])
     }
 
-    public static func commandResult(device: String, node: String, requestID: String?, outcome: CommandOutcome)
-        -> JSONValue
-    {
-        .object([
-            ("type", .string("command_result")), ("node", .string(node)), ("device", .string(device)),
-            ("request_id", JSONValue(requestID)),
-            ("command_id", outcome.commandID.map { .int(Int64($0)) } ?? .null),
-            ("status", .string(outcome.status.rawValue)), ("result", JSONValue(outcome.result)),
-        ])
-    }
-
     /// A command of the queue moved on: its record, with its whole history.
     public static func command(_ record: CommandRecord) -> JSONValue {
         guard case .object(let members) = record.json else { return record.json }

@@ -103,14 +103,6 @@ extension DeviceRegistry {
         return newest.reversed()
     }
 
-    func devicesWithQueuedCommands() throws(RegistryError) -> [String] {
-        try self.reader.withLock { database throws(RegistryError) in
-            try database.query(
-                "SELECT DISTINCT device_id FROM commands WHERE status = 'queued'", operation: "reading queued devices"
-            ) { $0.text(at: 0) ?? "" }
-        }
-    }
-
     /// Queued commands whose TTL has passed by `nowMs`.
     func commandsExpired(byMs nowMs: Int64) throws(RegistryError) -> [CommandRecord] {
         try self.commands(
