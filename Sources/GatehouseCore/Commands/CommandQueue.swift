@@ -135,11 +135,15 @@ public final class CommandQueue: Service {
         if !connected && record.ttlMs == 0 {
             record.advance(to: .offline, atMs: now)
         }
+        // Marked before the write: a HELLO from here on finds the mark and works the queue (a refused
+        // insert leaves a stale mark, which costs one empty read).
+        if record.status == .queued { self.markQueued(deviceID) }
         let accepted = try await self.write(.insert(record, queueLimit: self.queueLimit))
         guard accepted else { throw .queueFull(limit: self.queueLimit) }
-        if record.status == .queued { self.markQueued(deviceID) }
         self.wrote(record, over: nil)
-        guard connected else { return record }
+        // A device that connected while the record was written may have read the queue before it held
+        // this command: it is sent now, as for a device connected all along.
+        guard connected || (record.status == .queued && self.route(to: deviceID) != nil) else { return record }
         let id = record.id
         self.waiters.update(id) { $0 = .waiting([:]) }
         let waiting = Task { await self.finalRecord(of: id) }
